@@ -7,6 +7,8 @@
 //! Units inside calogen: energies in MeV, lengths in mm. Files that store GeV are converted at the
 //! boundary, in `formats`.
 
+pub use hdf5;
+
 pub mod error;
 pub mod formats;
 pub mod shower;

@@ -29,7 +29,10 @@ impl CaloChallengeReader {
             return Err(DataError::new(
                 path,
                 "showers",
-                format!("shape is {}, expected [N, voxels]", h5util::shape_str(&shape)),
+                format!(
+                    "shape is {}, expected [N, voxels]",
+                    h5util::shape_str(&shape)
+                ),
             ));
         };
         let incident = h5util::read_column_f32(file, path, "incident_energies", Some(n))?;
@@ -67,11 +70,18 @@ impl CaloChallengeReader {
             .map_err(|e| DataError::h5(&self.path, "showers", e))?;
         let (energy, _) = arr.into_raw_vec_and_offset();
         for (k, row) in energy.chunks(self.n_voxels.max(1)).enumerate() {
-            if let Some((v, e)) = row.iter().enumerate().find(|(_, e)| !e.is_finite() || **e < 0.0) {
+            if let Some((v, e)) = row
+                .iter()
+                .enumerate()
+                .find(|(_, e)| !e.is_finite() || **e < 0.0)
+            {
                 return Err(DataError::new(
                     &self.path,
                     "showers",
-                    format!("shower {}, voxel {v} holds {e} (energies must be finite and >= 0)", range.start + k),
+                    format!(
+                        "shower {}, voxel {v} holds {e} (energies must be finite and >= 0)",
+                        range.start + k
+                    ),
                 ));
             }
         }
@@ -114,15 +124,31 @@ impl CaloChallengeWriter {
             return Err(DataError::new(
                 &dest,
                 "showers",
-                format!("showers have {} voxels, the file has {}", v.n_voxels, self.n_voxels),
+                format!(
+                    "showers have {} voxels, the file has {}",
+                    v.n_voxels, self.n_voxels
+                ),
             ));
         }
         for i in 0..v.len() {
             super::points::check_point_values(&dest, self.written + i, v.shower(i))?;
         }
-        h5util::check_values(&dest, "incident_energies", &v.incident_energy, 0.0, true, self.written)?;
+        h5util::check_values(
+            &dest,
+            "incident_energies",
+            &v.incident_energy,
+            0.0,
+            true,
+            self.written,
+        )?;
         append_rows(&self.showers, &dest, "showers", &v.energy, &[self.n_voxels])?;
-        append_rows(&self.incident, &dest, "incident_energies", &v.incident_energy, &[1])?;
+        append_rows(
+            &self.incident,
+            &dest,
+            "incident_energies",
+            &v.incident_energy,
+            &[1],
+        )?;
         self.written += v.len();
         Ok(())
     }

@@ -34,20 +34,38 @@ pub struct CellsReader {
 
 impl CellsReader {
     /// `incident` (MeV) and `direction` come from the surrounding file.
-    pub fn open(file: &hdf5::File, path: &Path, incident: Vec<f32>, direction: Option<Vec<[f32; 3]>>) -> Result<Self> {
-        let group = file.group("cells").map_err(|e| DataError::h5(path, "cells", e))?;
-        let offsets_ds = h5util::dataset(&group, path, "offsets").map_err(|e| prefix(e, "cells/"))?;
+    pub fn open(
+        file: &hdf5::File,
+        path: &Path,
+        incident: Vec<f32>,
+        direction: Option<Vec<[f32; 3]>>,
+    ) -> Result<Self> {
+        let group = file
+            .group("cells")
+            .map_err(|e| DataError::h5(path, "cells", e))?;
+        let offsets_ds =
+            h5util::dataset(&group, path, "offsets").map_err(|e| prefix(e, "cells/"))?;
         h5util::check_dtype(&offsets_ds, path, "cells/offsets", Want::Integer)?;
-        let offsets: Vec<i64> = offsets_ds.read_raw().map_err(|e| DataError::h5(path, "cells/offsets", e))?;
+        let offsets: Vec<i64> = offsets_ds
+            .read_raw()
+            .map_err(|e| DataError::h5(path, "cells/offsets", e))?;
         if offsets.len() != incident.len() + 1 {
             return Err(DataError::new(
                 path,
                 "cells/offsets",
-                format!("has {} entries, expected {} (showers + 1)", offsets.len(), incident.len() + 1),
+                format!(
+                    "has {} entries, expected {} (showers + 1)",
+                    offsets.len(),
+                    incident.len() + 1
+                ),
             ));
         }
         if offsets[0] != 0 || offsets.windows(2).any(|w| w[1] < w[0]) {
-            return Err(DataError::new(path, "cells/offsets", "must start at 0 and never decrease"));
+            return Err(DataError::new(
+                path,
+                "cells/offsets",
+                "must start at 0 and never decrease",
+            ));
         }
         let indexing = if group.link_exists("index") {
             let attr = group
@@ -74,7 +92,10 @@ impl CellsReader {
             return Err(DataError::new(
                 path,
                 "cells/energy_mev",
-                format!("shape is {}, offsets say [{total}]", h5util::shape_str(&e.shape())),
+                format!(
+                    "shape is {}, offsets say [{total}]",
+                    h5util::shape_str(&e.shape())
+                ),
             ));
         }
         Ok(Self {
@@ -117,23 +138,39 @@ impl CellsReader {
 
     /// Number of cells of each shower, without reading them.
     pub fn counts(&self) -> Vec<usize> {
-        self.offsets.windows(2).map(|w| (w[1] - w[0]) as usize).collect()
+        self.offsets
+            .windows(2)
+            .map(|w| (w[1] - w[0]) as usize)
+            .collect()
     }
 
     pub fn read(&self, range: Range<usize>) -> Result<CellShowers> {
         let range = range.start.min(self.len())..range.end.min(self.len());
-        let (a, b) = (self.offsets[range.start] as usize, self.offsets[range.end] as usize);
+        let (a, b) = (
+            self.offsets[range.start] as usize,
+            self.offsets[range.end] as usize,
+        );
         let read_i32 = |name: &str| -> Result<Vec<i32>> {
             let full = format!("cells/{name}");
-            let ds = h5util::dataset(&self.group, &self.path, name).map_err(|e| prefix(e, "cells/"))?;
+            let ds =
+                h5util::dataset(&self.group, &self.path, name).map_err(|e| prefix(e, "cells/"))?;
             h5util::check_dtype(&ds, &self.path, &full, Want::Integer)?;
             if ds.shape() != [*self.offsets.last().unwrap() as usize] {
-                return Err(DataError::new(&self.path, &full, "length differs from cells/energy_mev"));
+                return Err(DataError::new(
+                    &self.path,
+                    &full,
+                    "length differs from cells/energy_mev",
+                ));
             }
-            let arr: ndarray::Array1<i32> = ds.read_slice_1d(s![a..b]).map_err(|e| DataError::h5(&self.path, &full, e))?;
+            let arr: ndarray::Array1<i32> = ds
+                .read_slice_1d(s![a..b])
+                .map_err(|e| DataError::h5(&self.path, &full, e))?;
             Ok(arr.to_vec())
         };
-        let e_ds = self.group.dataset("energy_mev").map_err(|e| DataError::h5(&self.path, "cells/energy_mev", e))?;
+        let e_ds = self
+            .group
+            .dataset("energy_mev")
+            .map_err(|e| DataError::h5(&self.path, "cells/energy_mev", e))?;
         let energy: Vec<f32> = e_ds
             .read_slice_1d(s![a..b])
             .map_err(|e| DataError::h5(&self.path, "cells/energy_mev", e))?
@@ -148,7 +185,11 @@ impl CellsReader {
                 for (k, &i) in idx.iter().enumerate() {
                     let i = i as i64;
                     if i < 0 || i / (n * n) > u16::MAX as i64 {
-                        return Err(DataError::new(&self.path, "cells/index", format!("entry {} holds {i}", a + k)));
+                        return Err(DataError::new(
+                            &self.path,
+                            "cells/index",
+                            format!("entry {} holds {i}", a + k),
+                        ));
                     }
                     layer.push((i / (n * n)) as u16);
                     ix.push(((i / n) % n - n / 2) as i32);
@@ -158,14 +199,29 @@ impl CellsReader {
             }
             CellIndexing::Split => {
                 let layer = read_i32("layer")?;
-                if let Some((k, l)) = layer.iter().enumerate().find(|(_, l)| **l < 0 || **l > u16::MAX as i32) {
-                    return Err(DataError::new(&self.path, "cells/layer", format!("entry {} holds {l}", a + k)));
+                if let Some((k, l)) = layer
+                    .iter()
+                    .enumerate()
+                    .find(|(_, l)| **l < 0 || **l > u16::MAX as i32)
+                {
+                    return Err(DataError::new(
+                        &self.path,
+                        "cells/layer",
+                        format!("entry {} holds {l}", a + k),
+                    ));
                 }
-                (layer.into_iter().map(|l| l as u16).collect(), read_i32("ix")?, read_i32("iz")?)
+                (
+                    layer.into_iter().map(|l| l as u16).collect(),
+                    read_i32("ix")?,
+                    read_i32("iz")?,
+                )
             }
         };
         Ok(CellShowers {
-            offsets: self.offsets[range.start..=range.end].iter().map(|&o| (o as usize) - a).collect(),
+            offsets: self.offsets[range.start..=range.end]
+                .iter()
+                .map(|&o| (o as usize) - a)
+                .collect(),
             layer,
             ix,
             iy,
@@ -201,7 +257,9 @@ impl CellsWriter {
     pub fn create(dest: &Path, description: &str, with_direction: bool) -> Result<Self> {
         let out = AtomicH5::create(dest)?;
         let f = out.file();
-        let g = f.create_group("cells").map_err(|e| DataError::h5(dest, "cells", e))?;
+        let g = f
+            .create_group("cells")
+            .map_err(|e| DataError::h5(dest, "cells", e))?;
         h5util::write_str_attr(&g, dest, "cell_size_mm", description)?;
         let energy_gev = growable::<f32>(f, dest, "energy", &[1], 4096, None)?;
         let offsets = growable::<i64>(&g, dest, "offsets", &[], 4096, None)?;
@@ -238,7 +296,11 @@ impl CellsWriter {
     pub fn append(&mut self, c: &CellShowers) -> Result<()> {
         let dest = self.out.dest().to_path_buf();
         if !c.is_consistent() {
-            return Err(DataError::new(&dest, "cells", "inconsistent cell batch (offsets or column lengths)"));
+            return Err(DataError::new(
+                &dest,
+                "cells",
+                "inconsistent cell batch (offsets or column lengths)",
+            ));
         }
         for i in 0..c.len() {
             super::points::check_point_values(&dest, self.written_showers + i, c.shower(i).energy)?;
@@ -249,7 +311,13 @@ impl CellsWriter {
             .iter()
             .map(|&l| to_u8(l))
             .collect::<std::result::Result<_, _>>()
-            .map_err(|_| DataError::new(&dest, "cells/layer", "layer index above 255 does not fit the file's uint8"))?;
+            .map_err(|_| {
+                DataError::new(
+                    &dest,
+                    "cells/layer",
+                    "layer index above 255 does not fit the file's uint8",
+                )
+            })?;
         let to_i16 = |v: &[i32], name: &str| -> Result<Vec<i16>> {
             v.iter()
                 .map(|&x| i16::try_from(x))
@@ -268,12 +336,16 @@ impl CellsWriter {
         let gev: Vec<f32> = c.incident_energy.iter().map(|e| e / 1000.0).collect();
         append_rows(&self.energy_gev, &dest, "energy", &gev, &[1])?;
         if let Some(ds) = &self.direction {
-            let dirs = c
-                .direction
-                .as_ref()
-                .ok_or_else(|| DataError::new(&dest, "p_norm_local", "this file records directions but the showers have none"))?;
+            let dirs = c.direction.as_ref().ok_or_else(|| {
+                DataError::new(
+                    &dest,
+                    "p_norm_local",
+                    "this file records directions but the showers have none",
+                )
+            })?;
             let start = ds.shape()[1];
-            ds.resize((3, start + c.len())).map_err(|e| DataError::h5(&dest, "p_norm_local", e))?;
+            ds.resize((3, start + c.len()))
+                .map_err(|e| DataError::h5(&dest, "p_norm_local", e))?;
             let mut arr = ndarray::Array2::<f64>::zeros((3, c.len()));
             for (i, d) in dirs.iter().enumerate() {
                 for k in 0..3 {
@@ -289,7 +361,15 @@ impl CellsWriter {
     }
 
     pub fn finish(self) -> Result<()> {
-        drop((self.energy_gev, self.offsets, self.layer, self.ix, self.iz, self.cell_e, self.direction));
+        drop((
+            self.energy_gev,
+            self.offsets,
+            self.layer,
+            self.ix,
+            self.iz,
+            self.cell_e,
+            self.direction,
+        ));
         self.out.finish()
     }
 }

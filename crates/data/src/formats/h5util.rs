@@ -12,7 +12,8 @@ pub fn open_file(path: &Path) -> Result<hdf5::File> {
     if !path.exists() {
         return Err(DataError::new(path, "", "file does not exist"));
     }
-    hdf5::File::open(path).map_err(|e| DataError::new(path, "", format!("not a readable HDF5 file ({e})")))
+    hdf5::File::open(path)
+        .map_err(|e| DataError::new(path, "", format!("not a readable HDF5 file ({e})")))
 }
 
 pub fn dataset(file: &hdf5::Group, path: &Path, name: &str) -> Result<hdf5::Dataset> {
@@ -44,21 +45,33 @@ pub enum Want {
     Integer,
 }
 
-pub fn check_dtype(ds: &hdf5::Dataset, path: &Path, name: &str, want: Want) -> Result<TypeDescriptor> {
+pub fn check_dtype(
+    ds: &hdf5::Dataset,
+    path: &Path,
+    name: &str,
+    want: Want,
+) -> Result<TypeDescriptor> {
     let desc = ds
         .dtype()
         .and_then(|t| t.to_descriptor())
         .map_err(|e| DataError::h5(path, name, e))?;
     let ok = match want {
         Want::Float => matches!(desc, TypeDescriptor::Float(FloatSize::U4 | FloatSize::U8)),
-        Want::Integer => matches!(desc, TypeDescriptor::Integer(_) | TypeDescriptor::Unsigned(_)),
+        Want::Integer => matches!(
+            desc,
+            TypeDescriptor::Integer(_) | TypeDescriptor::Unsigned(_)
+        ),
     };
     if !ok {
         let what = match want {
             Want::Float => "a floating-point type (float32 or float64)",
             Want::Integer => "an integer type",
         };
-        return Err(DataError::new(path, name, format!("dtype is {desc}, expected {what}")));
+        return Err(DataError::new(
+            path,
+            name,
+            format!("dtype is {desc}, expected {what}"),
+        ));
     }
     Ok(desc)
 }
@@ -69,24 +82,45 @@ pub fn shape_str(shape: &[usize]) -> String {
 }
 
 /// Reads the whole 1-D (or `[N, 1]`) float dataset as f32 (f64 is converted).
-pub fn read_column_f32(file: &hdf5::Group, path: &Path, name: &str, n: Option<usize>) -> Result<Vec<f32>> {
+pub fn read_column_f32(
+    file: &hdf5::Group,
+    path: &Path,
+    name: &str,
+    n: Option<usize>,
+) -> Result<Vec<f32>> {
     let ds = dataset(file, path, name)?;
     check_dtype(&ds, path, name, Want::Float)?;
     let shape = ds.shape();
     let ok_shape = matches!(shape.as_slice(), [_] | [_, 1]);
     if !ok_shape {
-        return Err(DataError::new(path, name, format!("shape is {}, expected [N] or [N, 1]", shape_str(&shape))));
+        return Err(DataError::new(
+            path,
+            name,
+            format!("shape is {}, expected [N] or [N, 1]", shape_str(&shape)),
+        ));
     }
     if let Some(n) = n {
         if shape[0] != n {
-            return Err(DataError::new(path, name, format!("has {} entries, expected {n} (one per shower)", shape[0])));
+            return Err(DataError::new(
+                path,
+                name,
+                format!("has {} entries, expected {n} (one per shower)", shape[0]),
+            ));
         }
     }
-    ds.read_raw::<f32>().map_err(|e| DataError::h5(path, name, e))
+    ds.read_raw::<f32>()
+        .map_err(|e| DataError::h5(path, name, e))
 }
 
 /// Fails on the first NaN, infinity or value below `min` (inclusive unless `strict`).
-pub fn check_values(path: &Path, name: &str, values: &[f32], min: f32, strict: bool, first_index: usize) -> Result<()> {
+pub fn check_values(
+    path: &Path,
+    name: &str,
+    values: &[f32],
+    min: f32,
+    strict: bool,
+    first_index: usize,
+) -> Result<()> {
     for (i, &v) in values.iter().enumerate() {
         let bad = !v.is_finite() || v < min || (strict && v == min);
         if bad {
@@ -99,7 +133,11 @@ pub fn check_values(path: &Path, name: &str, values: &[f32], min: f32, strict: b
             } else {
                 format!("{v} (must be >= {min})")
             };
-            return Err(DataError::new(path, name, format!("entry {} holds {what}", first_index + i)));
+            return Err(DataError::new(
+                path,
+                name,
+                format!("entry {} holds {what}", first_index + i),
+            ));
         }
     }
     Ok(())
@@ -126,7 +164,11 @@ impl AtomicH5 {
             _ => PathBuf::from("."),
         };
         if !dir.is_dir() {
-            return Err(DataError::new(dest, "", format!("output directory {} does not exist", dir.display())));
+            return Err(DataError::new(
+                dest,
+                "",
+                format!("output directory {} does not exist", dir.display()),
+            ));
         }
         let tmp = dir.join(format!(".{name}.{}.tmp", std::process::id()));
         let file = hdf5::File::create(&tmp).map_err(|e| DataError::h5(dest, "", e))?;
@@ -181,11 +223,19 @@ pub fn growable<T: hdf5::H5Type>(
         Some(level) => b.deflate(level),
         None => b,
     };
-    b.shape(extents).create(name).map_err(|e| DataError::h5(dest, name, e))
+    b.shape(extents)
+        .create(name)
+        .map_err(|e| DataError::h5(dest, name, e))
 }
 
 /// Appends rows (row-major, `row` elements each) to a dataset made by [`growable`].
-pub fn append_rows<T: hdf5::H5Type>(ds: &hdf5::Dataset, dest: &Path, name: &str, data: &[T], row: &[usize]) -> Result<()> {
+pub fn append_rows<T: hdf5::H5Type>(
+    ds: &hdf5::Dataset,
+    dest: &Path,
+    name: &str,
+    data: &[T],
+    row: &[usize],
+) -> Result<()> {
     let row_len: usize = row.iter().product::<usize>().max(1);
     let n_new = data.len() / row_len;
     if n_new == 0 {
@@ -194,14 +244,27 @@ pub fn append_rows<T: hdf5::H5Type>(ds: &hdf5::Dataset, dest: &Path, name: &str,
     let start = ds.shape()[0];
     let mut new_shape = vec![start + n_new];
     new_shape.extend_from_slice(row);
-    ds.resize(new_shape.as_slice()).map_err(|e| DataError::h5(dest, name, e))?;
+    ds.resize(new_shape.as_slice())
+        .map_err(|e| DataError::h5(dest, name, e))?;
     let shape_err = |e: ndarray::ShapeError| DataError::new(dest, name, e.to_string());
     let r = start..start + n_new;
     let res = match *row {
         [] => ds.write_slice(ndarray::ArrayView1::from(data), s![r]),
-        [a] => ds.write_slice(ndarray::ArrayView2::from_shape((n_new, a), data).map_err(shape_err)?, s![r, ..]),
-        [a, b] => ds.write_slice(ndarray::ArrayView3::from_shape((n_new, a, b), data).map_err(shape_err)?, s![r, .., ..]),
-        _ => return Err(DataError::new(dest, name, "rows of more than 2 dimensions are not supported")),
+        [a] => ds.write_slice(
+            ndarray::ArrayView2::from_shape((n_new, a), data).map_err(shape_err)?,
+            s![r, ..],
+        ),
+        [a, b] => ds.write_slice(
+            ndarray::ArrayView3::from_shape((n_new, a, b), data).map_err(shape_err)?,
+            s![r, .., ..],
+        ),
+        _ => {
+            return Err(DataError::new(
+                dest,
+                name,
+                "rows of more than 2 dimensions are not supported",
+            ))
+        }
     };
     res.map_err(|e| DataError::h5(dest, name, e))
 }

@@ -145,12 +145,18 @@ impl PointLayout {
             return Err(DataError::new(
                 path,
                 "layout",
-                format!("unknown layout: not a preset ({}) and no such TOML file", Self::PRESETS.join(", ")),
+                format!(
+                    "unknown layout: not a preset ({}) and no such TOML file",
+                    Self::PRESETS.join(", ")
+                ),
             ));
         }
         let text = std::fs::read_to_string(path).map_err(|e| DataError::io(path, e))?;
-        let layout: Self = toml::from_str(&text).map_err(|e| DataError::new(path, "layout", e.to_string()))?;
-        layout.validate().map_err(|m| DataError::new(path, "layout", m))?;
+        let layout: Self =
+            toml::from_str(&text).map_err(|e| DataError::new(path, "layout", e.to_string()))?;
+        layout
+            .validate()
+            .map_err(|m| DataError::new(path, "layout", m))?;
         Ok(layout)
     }
 
@@ -166,7 +172,12 @@ impl PointLayout {
                 return Err(format!("{what} = {i} is outside the {f} features"));
             }
         }
-        let mut idx = [self.transverse.x, self.transverse.y, self.layer, self.energy];
+        let mut idx = [
+            self.transverse.x,
+            self.transverse.y,
+            self.layer,
+            self.energy,
+        ];
         idx.sort_unstable();
         if idx.windows(2).any(|w| w[0] == w[1]) {
             return Err("two fields share one feature index".into());

@@ -53,14 +53,33 @@ pub struct ShowerFileOptions {
 pub fn detect(file: &hdf5::File, path: &Path) -> Result<(FileKind, String)> {
     let has = |n: &str| h5util::has(file, n);
     if has("showers") || has("incident_energies") {
-        return Ok((FileKind::CaloChallenge, "datasets `incident_energies` and `showers`".into()));
+        return Ok((
+            FileKind::CaloChallenge,
+            "datasets `incident_energies` and `showers`".into(),
+        ));
     }
     if has("events") {
+        // Files calogen wrote name their layout; trust that over shape heuristics.
+        if let Ok(name) = file
+            .attr("layout")
+            .and_then(|a| a.read_scalar::<hdf5::types::VarLenUnicode>())
+        {
+            if let Some(l) = PointLayout::preset(name.as_str()) {
+                return Ok((
+                    FileKind::Points(l),
+                    format!("file attribute layout = \"{}\"", name.as_str()),
+                ));
+            }
+        }
         let events = h5util::dataset(file, path, "events")?;
         let shape = events.shape();
         let s = h5util::shape_str(&shape);
         if shape.len() != 3 {
-            return Err(DataError::new(path, "events", format!("shape is {s}, expected 3 dimensions")));
+            return Err(DataError::new(
+                path,
+                "events",
+                format!("shape is {s}, expected 3 dimensions"),
+            ));
         }
         let rows_first = matches!(shape[1], 4 | 5);
         let cols_last = shape[2] == 4;
@@ -129,7 +148,12 @@ impl ShowerFile {
         }
         let reader = match &kind {
             FileKind::CaloChallenge => Reader::Voxels(CaloChallengeReader::open(&file, path)?),
-            FileKind::Points(l) => Reader::Points(PointsReader::open(&file, path, l.clone(), opts.layer_depths.clone())?),
+            FileKind::Points(l) => Reader::Points(PointsReader::open(
+                &file,
+                path,
+                l.clone(),
+                opts.layer_depths.clone(),
+            )?),
             FileKind::Cells => {
                 let mut inc = h5util::read_column_f32(&file, path, "energy", None)?;
                 h5util::check_values(path, "energy", &inc, 0.0, true, 0)?;
@@ -227,6 +251,7 @@ impl ShowerFile {
     /// Streams the file in chunks of `size` showers.
     pub fn chunks(&self, size: usize) -> impl Iterator<Item = Result<ShowerBatch>> + '_ {
         let size = size.max(1);
-        (0..self.len().div_ceil(size)).map(move |k| self.read(k * size..((k + 1) * size).min(self.len())))
+        (0..self.len().div_ceil(size))
+            .map(move |k| self.read(k * size..((k + 1) * size).min(self.len())))
     }
 }

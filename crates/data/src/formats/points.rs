@@ -23,7 +23,12 @@ pub struct PointsReader {
 }
 
 impl PointsReader {
-    pub fn open(file: &hdf5::File, path: &Path, layout: PointLayout, layer_depths: Option<Vec<f32>>) -> Result<Self> {
+    pub fn open(
+        file: &hdf5::File,
+        path: &Path,
+        layout: PointLayout,
+        layer_depths: Option<Vec<f32>>,
+    ) -> Result<Self> {
         let events = h5util::dataset(file, path, "events")?;
         h5util::check_dtype(&events, path, "events", Want::Float)?;
         let shape = events.shape();
@@ -35,7 +40,11 @@ impl PointsReader {
             DataError::new(
                 path,
                 "events",
-                format!("shape is {}, layout `{}` expects {want}", h5util::shape_str(&shape), layout.name),
+                format!(
+                    "shape is {}, layout `{}` expects {want}",
+                    h5util::shape_str(&shape),
+                    layout.name
+                ),
             )
         })?;
         let mut incident = h5util::read_column_f32(file, path, "energy", Some(n))?;
@@ -52,7 +61,11 @@ impl PointsReader {
                 return Err(DataError::new(
                     path,
                     "layer",
-                    format!("{} layer depths given for {} layers", d.len(), layout.n_layers),
+                    format!(
+                        "{} layer depths given for {} layers",
+                        d.len(),
+                        layout.n_layers
+                    ),
                 ));
             }
         }
@@ -131,7 +144,11 @@ impl PointsReader {
                     continue;
                 }
                 let bad = |field: &str, msg: String| {
-                    DataError::new(&self.path, "events", format!("shower {shower}, point {p}: {field} {msg}"))
+                    DataError::new(
+                        &self.path,
+                        "events",
+                        format!("shower {shower}, point {p}: {field} {msg}"),
+                    )
                 };
                 if !e.is_finite() || e < 0.0 {
                     return Err(bad("energy", format!("is {e} (must be finite and >= 0)")));
@@ -144,7 +161,10 @@ impl PointsReader {
                 if !(layer - li).abs().le(&1e-3) || li < 0.0 || li >= l.n_layers as f32 {
                     return Err(bad(
                         "layer",
-                        format!("is {layer} (layout `{}` needs an integer in 0..{})", l.name, l.n_layers),
+                        format!(
+                            "is {layer} (layout `{}` needs an integer in 0..{})",
+                            l.name, l.n_layers
+                        ),
                     ));
                 }
                 let li = li as u16;
@@ -178,7 +198,10 @@ fn read_directions(file: &hdf5::File, path: &Path, n: usize) -> Result<Vec<[f32;
             return Err(DataError::new(
                 path,
                 name,
-                format!("shape is {}, expected [3, {n}] or [{n}, 3]", h5util::shape_str(&shape)),
+                format!(
+                    "shape is {}, expected [3, {n}] or [{n}, 3]",
+                    h5util::shape_str(&shape)
+                ),
             ))
         }
     };
@@ -187,7 +210,11 @@ fn read_directions(file: &hdf5::File, path: &Path, n: usize) -> Result<Vec<[f32;
         let v = [row[0] as f32, row[1] as f32, row[2] as f32];
         let norm = (row[0] * row[0] + row[1] * row[1] + row[2] * row[2]).sqrt();
         if !norm.is_finite() || (norm - 1.0).abs() > 1e-3 {
-            return Err(DataError::new(path, name, format!("direction {i} is not a unit vector (norm {norm})")));
+            return Err(DataError::new(
+                path,
+                name,
+                format!("direction {i} is not a unit vector (norm {norm})"),
+            ));
         }
         out.push(v);
     }
@@ -202,15 +229,27 @@ pub struct PointsWriter {
     events: hdf5::Dataset,
     energy: hdf5::Dataset,
     n_points: hdf5::Dataset,
+    /// CaloHadronic's split counts (`n_points_ecal`, `n_points_hcal`), for layouts with more than 30 layers.
+    split_counts: Option<(hdf5::Dataset, hdf5::Dataset)>,
     direction: Option<hdf5::Dataset>,
     written: usize,
 }
 
+/// Layers 0-29 are the ECAL in the CaloHadronic layout.
+const ECAL_LAYERS: u16 = 30;
+
 impl PointsWriter {
     /// `max_points` is the padded width P; a shower with more points is an error. `with_direction`
     /// adds `p_norm_local` [3, N].
-    pub fn create(dest: &Path, layout: PointLayout, max_points: usize, with_direction: bool) -> Result<Self> {
-        layout.validate().map_err(|m| DataError::new(dest, "layout", m))?;
+    pub fn create(
+        dest: &Path,
+        layout: PointLayout,
+        max_points: usize,
+        with_direction: bool,
+    ) -> Result<Self> {
+        layout
+            .validate()
+            .map_err(|m| DataError::new(dest, "layout", m))?;
         let out = AtomicH5::create(dest)?;
         let f = out.file();
         let row = match layout.axes {
@@ -220,6 +259,14 @@ impl PointsWriter {
         let events = growable::<f32>(f, dest, "events", &row, 1, Some(4))?;
         let energy = growable::<f32>(f, dest, "energy", &[1], 4096, None)?;
         let n_points = growable::<i32>(f, dest, "n_points", &[], 4096, None)?;
+        let split_counts = if layout.n_layers > ECAL_LAYERS {
+            Some((
+                growable::<i32>(f, dest, "n_points_ecal", &[], 4096, None)?,
+                growable::<i32>(f, dest, "n_points_hcal", &[], 4096, None)?,
+            ))
+        } else {
+            None
+        };
         let direction = if with_direction {
             // [3, N] growing along N: CaloClouds3's orientation.
             let b = f.new_dataset::<f64>().chunk((3, 4096));
@@ -239,6 +286,7 @@ impl PointsWriter {
             events,
             energy,
             n_points,
+            split_counts,
             direction,
             written: 0,
         })
@@ -250,7 +298,11 @@ impl PointsWriter {
         let (f, p) = (l.n_features, self.max_points);
         let n = pc.len();
         if self.direction.is_some() && pc.direction.is_none() {
-            return Err(DataError::new(&dest, "p_norm_local", "this file records directions but the showers have none"));
+            return Err(DataError::new(
+                &dest,
+                "p_norm_local",
+                "this file records directions but the showers have none",
+            ));
         }
         let mut buf = vec![0f32; n * f * p];
         let e_scale = 1.0 / l.energy_unit.to_mev();
@@ -262,7 +314,10 @@ impl PointsWriter {
                 return Err(DataError::new(
                     &dest,
                     "events",
-                    format!("shower {} has {k} points, more than the file's width {p}", self.written + i),
+                    format!(
+                        "shower {} has {k} points, more than the file's width {p}",
+                        self.written + i
+                    ),
                 ));
             }
             check_point_values(&dest, self.written + i, s.energy)?;
@@ -288,12 +343,31 @@ impl PointsWriter {
             Axes::PointsFeatures => [p, f],
         };
         append_rows(&self.events, &dest, "events", &buf, &row)?;
-        let inc: Vec<f32> = pc.incident_energy.iter().map(|e| e / l.incident_unit.to_mev()).collect();
+        let inc: Vec<f32> = pc
+            .incident_energy
+            .iter()
+            .map(|e| e / l.incident_unit.to_mev())
+            .collect();
         append_rows(&self.energy, &dest, "energy", &inc, &[1])?;
         append_rows(&self.n_points, &dest, "n_points", &counts, &[])?;
+        if let Some((ecal, hcal)) = &self.split_counts {
+            let n_ecal: Vec<i32> = (0..n)
+                .map(|i| {
+                    pc.shower(i)
+                        .layer
+                        .iter()
+                        .filter(|&&l| l < ECAL_LAYERS)
+                        .count() as i32
+                })
+                .collect();
+            let n_hcal: Vec<i32> = counts.iter().zip(&n_ecal).map(|(a, b)| a - b).collect();
+            append_rows(ecal, &dest, "n_points_ecal", &n_ecal, &[])?;
+            append_rows(hcal, &dest, "n_points_hcal", &n_hcal, &[])?;
+        }
         if let (Some(ds), Some(dirs)) = (&self.direction, &pc.direction) {
             let start = ds.shape()[1];
-            ds.resize((3, start + n)).map_err(|e| DataError::h5(&dest, "p_norm_local", e))?;
+            ds.resize((3, start + n))
+                .map_err(|e| DataError::h5(&dest, "p_norm_local", e))?;
             let mut arr = ndarray::Array2::<f64>::zeros((3, n));
             for (i, d) in dirs.iter().enumerate() {
                 for c in 0..3 {
@@ -308,13 +382,23 @@ impl PointsWriter {
     }
 
     pub fn finish(self) -> Result<()> {
-        drop((self.events, self.energy, self.n_points, self.direction));
+        drop((
+            self.events,
+            self.energy,
+            self.n_points,
+            self.split_counts,
+            self.direction,
+        ));
         self.out.finish()
     }
 }
 
 pub(crate) fn check_point_values(dest: &Path, shower: usize, energy: &[f32]) -> Result<()> {
-    if let Some((j, e)) = energy.iter().enumerate().find(|(_, e)| !e.is_finite() || **e < 0.0) {
+    if let Some((j, e)) = energy
+        .iter()
+        .enumerate()
+        .find(|(_, e)| !e.is_finite() || **e < 0.0)
+    {
         return Err(DataError::new(
             dest,
             "energy",

@@ -103,7 +103,10 @@ impl CellShowers {
             && self.layer.len() == n
             && self.ix.len() == n
             && self.iy.len() == n
-            && self.direction.as_ref().is_none_or(|d| d.len() == self.len())
+            && self
+                .direction
+                .as_ref()
+                .is_none_or(|d| d.len() == self.len())
     }
 
     /// Total energy per layer of shower `i`, for `n_layers` layers (MeV).

@@ -95,7 +95,11 @@ impl PointClouds {
         PointCloud {
             x: &self.x[r.clone()],
             y: &self.y[r.clone()],
-            z: if self.z.is_empty() { &[] } else { &self.z[r.clone()] },
+            z: if self.z.is_empty() {
+                &[]
+            } else {
+                &self.z[r.clone()]
+            },
             layer: &self.layer[r.clone()],
             energy: &self.energy[r],
             incident_energy: self.incident_energy[i],
@@ -146,11 +150,18 @@ impl PointClouds {
             && self.y.len() == n
             && (self.z.is_empty() || self.z.len() == n)
             && self.layer.len() == n
-            && self.direction.as_ref().is_none_or(|d| d.len() == self.len())
+            && self
+                .direction
+                .as_ref()
+                .is_none_or(|d| d.len() == self.len())
     }
 
     /// Largest number of points in one shower of the batch.
     pub fn max_points(&self) -> usize {
-        self.offsets.windows(2).map(|w| w[1] - w[0]).max().unwrap_or(0)
+        self.offsets
+            .windows(2)
+            .map(|w| w[1] - w[0])
+            .max()
+            .unwrap_or(0)
     }
 }
