@@ -103,11 +103,17 @@ pub struct CaloChallengeWriter {
 }
 
 impl CaloChallengeWriter {
+    /// gzip level 4, as the challenge's files.
     pub fn create(dest: &Path, n_voxels: usize) -> Result<Self> {
+        Self::create_with(dest, n_voxels, Some(4))
+    }
+
+    /// `gzip`: compression level 1-9, or `None` for an uncompressed file.
+    pub fn create_with(dest: &Path, n_voxels: usize, gzip: Option<u8>) -> Result<Self> {
         let out = AtomicH5::create(dest)?;
         let f = out.file();
-        // Rows of ~26 kB (dataset 2) compress well one shower per chunk, as the challenge's files do.
-        let showers = growable::<f32>(f, dest, "showers", &[n_voxels], 1, Some(4))?;
+        // One shower per chunk (~26 kB for dataset 2): a reader of any slice decompresses only what it needs.
+        let showers = growable::<f32>(f, dest, "showers", &[n_voxels], 1, gzip)?;
         let incident = growable::<f32>(f, dest, "incident_energies", &[1], 4096, None)?;
         Ok(Self {
             out,
