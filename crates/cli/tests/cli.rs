@@ -8,12 +8,22 @@ fn calogen() -> Command {
 }
 
 fn fixture(name: &str) -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../fixtures").join(name)
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("../../fixtures")
+        .join(name)
 }
 
 fn info_json(file: &str) -> serde_json::Value {
-    let out = calogen().args(["info", "--json"]).arg(fixture(file)).output().unwrap();
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let out = calogen()
+        .args(["info", "--json"])
+        .arg(fixture(file))
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     serde_json::from_slice(&out.stdout).unwrap()
 }
 
@@ -21,7 +31,11 @@ fn info_json(file: &str) -> serde_json::Value {
 fn info_recognises_every_layout() {
     for (file, kind, n_layers) in [
         ("ild_photons_small.h5", "points/caloclouds2", Some(30)),
-        ("ild_photons_angular_small.h5", "points/caloclouds3", Some(30)),
+        (
+            "ild_photons_angular_small.h5",
+            "points/caloclouds3",
+            Some(30),
+        ),
         ("pions_small.h5", "points/calohadronic", Some(78)),
         ("par04_electrons_small.h5", "calochallenge", None),
     ] {
@@ -40,7 +54,11 @@ fn info_recognises_every_layout() {
 
 #[test]
 fn info_text_and_help() {
-    let out = calogen().arg("info").arg(fixture("par04_electrons_small.h5")).output().unwrap();
+    let out = calogen()
+        .arg("info")
+        .arg(fixture("par04_electrons_small.h5"))
+        .output()
+        .unwrap();
     let text = String::from_utf8(out.stdout).unwrap();
     assert!(text.contains("kind:            calochallenge"), "{text}");
     assert!(text.contains("6480 per shower"), "{text}");
@@ -53,15 +71,23 @@ fn info_text_and_help() {
 
 #[test]
 fn bad_input_exits_non_zero_naming_the_file() {
-    let out = calogen().args(["info", "/no/such/file.h5"]).output().unwrap();
+    let out = calogen()
+        .args(["info", "/no/such/file.h5"])
+        .output()
+        .unwrap();
     assert!(!out.status.success());
     let err = String::from_utf8(out.stderr).unwrap();
-    assert!(err.contains("/no/such/file.h5") && err.contains("does not exist"), "{err}");
+    assert!(
+        err.contains("/no/such/file.h5") && err.contains("does not exist"),
+        "{err}"
+    );
     let out = calogen()
         .args(["info", "--layout", "nonsense"])
         .arg(fixture("ild_photons_small.h5"))
         .output()
         .unwrap();
     assert!(!out.status.success());
-    assert!(String::from_utf8(out.stderr).unwrap().contains("unknown layout"));
+    assert!(String::from_utf8(out.stderr)
+        .unwrap()
+        .contains("unknown layout"));
 }

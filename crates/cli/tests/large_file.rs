@@ -20,7 +20,9 @@ fn peak_rss_children_mb() -> f64 {
 #[test]
 #[ignore = "writes a 2 GB file; run explicitly"]
 fn info_on_2gb_file_stays_under_300mb() {
-    let dir = std::env::var_os("CALOGEN_BIG_DIR").map(std::path::PathBuf::from).unwrap_or_else(std::env::temp_dir);
+    let dir = std::env::var_os("CALOGEN_BIG_DIR")
+        .map(std::path::PathBuf::from)
+        .unwrap_or_else(std::env::temp_dir);
     let tmp = tempfile::tempdir_in(dir).unwrap();
     let path = tmp.path().join("ds2_2gb.h5");
     let per_shower = (N_VOXELS * 4) as u64;
@@ -34,7 +36,9 @@ fn info_on_2gb_file_stays_under_300mb() {
         for _ in start..(start + chunk).min(n) {
             let row = v.push_zeroed(1000.0 * (1 + start % 1000) as f32);
             for e in row.iter_mut() {
-                state = state.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+                state = state
+                    .wrapping_mul(6364136223846793005)
+                    .wrapping_add(1442695040888963407);
                 let u = (state >> 40) as f32 / (1u64 << 24) as f32;
                 *e = if u < 0.8 { 0.0 } else { u * 100.0 };
             }
@@ -43,7 +47,11 @@ fn info_on_2gb_file_stays_under_300mb() {
     }
     w.finish().unwrap();
     let size = std::fs::metadata(&path).unwrap().len();
-    eprintln!("wrote {n} showers, {:.2} GB, in {:.1} s", size as f64 / 1e9, t.elapsed().as_secs_f64());
+    eprintln!(
+        "wrote {n} showers, {:.2} GB, in {:.1} s",
+        size as f64 / 1e9,
+        t.elapsed().as_secs_f64()
+    );
     assert!(size >= TARGET_BYTES);
 
     let before = peak_rss_children_mb();
@@ -53,9 +61,16 @@ fn info_on_2gb_file_stays_under_300mb() {
         .arg(&path)
         .output()
         .unwrap();
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let peak = peak_rss_children_mb();
-    eprintln!("info took {:.1} s, peak resident memory {peak:.0} MB (before: {before:.0} MB)", t.elapsed().as_secs_f64());
+    eprintln!(
+        "info took {:.1} s, peak resident memory {peak:.0} MB (before: {before:.0} MB)",
+        t.elapsed().as_secs_f64()
+    );
     let report: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(report["n_showers"].as_u64().unwrap() as usize, n);
     assert!(peak < 300.0, "peak RSS {peak} MB");
