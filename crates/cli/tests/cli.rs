@@ -91,3 +91,126 @@ fn bad_input_exits_non_zero_naming_the_file() {
         .unwrap()
         .contains("unknown layout"));
 }
+
+fn project(args: &[&str]) -> std::process::Output {
+    calogen().arg("project").args(args).output().unwrap()
+}
+
+#[test]
+fn project_points_to_cells_matches_the_stored_truth() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("cells.h5");
+    let input = fixture("ild_photons_small.h5");
+    let o = project(&[
+        "--json",
+        "--geometry",
+        "ild-ecal",
+        input.to_str().unwrap(),
+        out.to_str().unwrap(),
+    ]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let s: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(s["showers"], 40);
+    assert_eq!(s["outside_points"], 0);
+    // The written file is a cells file whose per-shower energy equals the input's points.
+    let written = calogen_data::open(&out, &Default::default()).unwrap();
+    let cells = written.cells().unwrap().unwrap().read(0..40).unwrap();
+    let truth = calogen_data::open(&input, &Default::default())
+        .unwrap()
+        .cells()
+        .unwrap()
+        .unwrap()
+        .read(0..40)
+        .unwrap();
+    for i in 0..40 {
+        let a: f64 = cells.shower(i).energy.iter().map(|&e| e as f64).sum();
+        let b: f64 = truth.shower(i).energy.iter().map(|&e| e as f64).sum();
+        assert!((a - b).abs() < 1e-4 * b, "shower {i}: {a} vs {b}");
+    }
+    assert_eq!(cells.incident_energy, truth.incident_energy);
+}
+
+#[test]
+fn project_to_voxels_and_back_from_cells() {
+    let dir = tempfile::tempdir().unwrap();
+    let vox = dir.path().join("vox.h5");
+    let input = fixture("ild_photons_small.h5");
+    let o = project(&[
+        "--geometry",
+        "calochallenge-ds2",
+        input.to_str().unwrap(),
+        vox.to_str().unwrap(),
+    ]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let r = info_json_path(&vox);
+    assert_eq!(r["kind"], "calochallenge");
+    assert_eq!(r["n_voxels"], 6480);
+
+    let pts = dir.path().join("pts.h5");
+    let o = project(&[
+        "--geometry",
+        "ild-ecal",
+        "--cells-to-points",
+        input.to_str().unwrap(),
+        pts.to_str().unwrap(),
+    ]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    assert_eq!(info_json_path(&pts)["kind"], "points/caloclouds3");
+}
+
+fn info_json_path(p: &std::path::Path) -> serde_json::Value {
+    let out = calogen().args(["info", "--json"]).arg(p).output().unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    serde_json::from_slice(&out.stdout).unwrap()
+}
+
+#[test]
+fn project_bad_input_leaves_no_output() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("never.h5");
+    let input = fixture("ild_photons_small.h5");
+    // unknown geometry
+    let o = project(&[
+        "--geometry",
+        "ild-ecl",
+        input.to_str().unwrap(),
+        out.to_str().unwrap(),
+    ]);
+    assert!(!o.status.success());
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(
+        err.contains("ild-ecl") && err.contains("unknown geometry"),
+        "{err}"
+    );
+    // a voxel file is not a point file
+    let o = project(&[
+        "--geometry",
+        "ild-ecal",
+        fixture("par04_electrons_small.h5").to_str().unwrap(),
+        out.to_str().unwrap(),
+    ]);
+    assert!(!o.status.success());
+    assert!(String::from_utf8_lossy(&o.stderr).contains("events"));
+    assert!(!out.exists());
+    assert_eq!(
+        std::fs::read_dir(dir.path()).unwrap().count(),
+        0,
+        "no temporary left"
+    );
+    // the output may not be the input
+    let copy = dir.path().join("copy.h5");
+    std::fs::copy(&input, &copy).unwrap();
+    let before = std::fs::read(&copy).unwrap();
+    let o = project(&[
+        "--geometry",
+        "ild-ecal",
+        copy.to_str().unwrap(),
+        copy.to_str().unwrap(),
+    ]);
+    assert!(!o.status.success());
+    assert_eq!(std::fs::read(&copy).unwrap(), before);
+}
