@@ -125,9 +125,11 @@ impl Voxelisation {
     #[inline]
     pub fn voxel_of(&self, layer: usize, x: f64, y: f64) -> Option<usize> {
         let l = self.layers.get(layer)?;
-        let r = x.hypot(y);
+        // Inputs are f32 in practice, so x² + y² is exact in f64 and hypot's care buys nothing.
+        let r = (x * x + y * y).sqrt();
         let edges = &l.r_edges;
-        if l.n_r() == 0 || r >= edges[edges.len() - 1] {
+        // A NaN position (a model gone wrong) would otherwise pass the edge test and land in bin 0.
+        if l.n_r() == 0 || r.is_nan() || r >= edges[edges.len() - 1] {
             return None;
         }
         // Few radial bins (≤ 24 in every dataset): a partition point is as fast as anything.
@@ -144,9 +146,9 @@ impl Voxelisation {
 
 fn parse_binning(xml: &str, source: &str, particle: &str) -> Result<Vec<VoxelLayer>> {
     let mut reader = quick_xml::Reader::from_str(xml);
-    let mut layers: Vec<VoxelLayer> = Vec::new();
+    // (Bin name, its layers): every challenge file has one Bin, but the format allows one per particle.
+    let mut bins: Vec<(String, Vec<VoxelLayer>)> = Vec::new();
     let mut in_bin = false;
-    let mut seen_bin = false;
     loop {
         let event = reader.read_event().map_err(|e| {
             GeometryError::new(
@@ -159,63 +161,33 @@ fn parse_binning(xml: &str, source: &str, particle: &str) -> Result<Vec<VoxelLay
             )
         })?;
         match event {
-            Event::Start(e) | Event::Empty(e) if e.name().as_ref() == b"Bin" => {
+            Event::Start(e) if e.name().as_ref() == b"Bin" => {
                 let name = attr(&e, "name", source, "Bin")?.unwrap_or_default();
-                in_bin = seen_bin_matches(&name, particle, seen_bin);
-                seen_bin = true;
+                bins.push((name, Vec::new()));
+                in_bin = true;
             }
             Event::End(e) if e.name().as_ref() == b"Bin" => in_bin = false,
             Event::Start(e) | Event::Empty(e) if e.name().as_ref() == b"Layer" && in_bin => {
-                let where_ = format!("Layer[{}]", layers.len());
-                let id: usize = parse_attr(&e, "id", source, &where_)?;
-                let n_alpha: usize = parse_attr(&e, "n_bin_alpha", source, &where_)?;
-                let edges_s = attr(&e, "r_edges", source, &where_)?.ok_or_else(|| {
-                    GeometryError::new(source, format!("{where_}/@r_edges"), "missing")
-                })?;
-                let r_edges = edges_s
-                    .split(',')
-                    .map(|s| s.trim().parse::<f64>())
-                    .collect::<std::result::Result<Vec<_>, _>>()
-                    .map_err(|e| {
-                        GeometryError::new(
-                            source,
-                            format!("{where_}/@r_edges"),
-                            format!("not a number list: {e}"),
-                        )
-                    })?;
-                if r_edges.is_empty() || r_edges.windows(2).any(|w| w[1] <= w[0]) {
-                    return Err(GeometryError::new(
-                        source,
-                        format!("{where_}/@r_edges"),
-                        "edges must be increasing",
-                    ));
-                }
-                if n_alpha == 0 {
-                    return Err(GeometryError::new(
-                        source,
-                        format!("{where_}/@n_bin_alpha"),
-                        "must be >= 1",
-                    ));
-                }
-                if id != layers.len() {
-                    return Err(GeometryError::new(
-                        source,
-                        format!("{where_}/@id"),
-                        format!("layers must be numbered 0, 1, 2, …: found id {id}"),
-                    ));
-                }
-                let first_voxel = layers.last().map_or(0, |l| l.first_voxel + l.n_voxels());
-                layers.push(VoxelLayer {
-                    id,
-                    r_edges,
-                    n_alpha,
-                    first_voxel,
-                });
+                let layers = &mut bins.last_mut().expect("inside a Bin").1;
+                layers.push(parse_layer(&e, source, layers)?);
             }
             Event::Eof => break,
             _ => {}
         }
     }
+    let chosen = match bins.iter().position(|(n, _)| n == particle) {
+        Some(k) => k,
+        None if bins.len() == 1 => 0,
+        None => {
+            let names: Vec<&str> = bins.iter().map(|(n, _)| n.as_str()).collect();
+            return Err(GeometryError::new(
+                source,
+                "Bins/Bin/@name",
+                format!("no Bin named `{particle}` (found: {})", names.join(", ")),
+            ));
+        }
+    };
+    let layers = bins.swap_remove(chosen).1;
     if layers.is_empty() {
         return Err(GeometryError::new(
             source,
@@ -226,10 +198,58 @@ fn parse_binning(xml: &str, source: &str, particle: &str) -> Result<Vec<VoxelLay
     Ok(layers)
 }
 
-/// Every file has one `Bin`; should one hold several particles, the first is used unless a later one
-/// is named after the geometry's particle.
-fn seen_bin_matches(name: &str, particle: &str, seen_before: bool) -> bool {
-    !seen_before || name == particle
+fn parse_layer(
+    e: &quick_xml::events::BytesStart,
+    source: &str,
+    before: &[VoxelLayer],
+) -> Result<VoxelLayer> {
+    let where_ = format!("Layer[{}]", before.len());
+    let id: usize = parse_attr(e, "id", source, &where_)?;
+    let n_alpha: usize = parse_attr(e, "n_bin_alpha", source, &where_)?;
+    let edges_s = attr(e, "r_edges", source, &where_)?
+        .ok_or_else(|| GeometryError::new(source, format!("{where_}/@r_edges"), "missing"))?;
+    let r_edges = edges_s
+        .split(',')
+        .map(|s| s.trim().parse::<f64>())
+        .collect::<std::result::Result<Vec<_>, _>>()
+        .map_err(|e| {
+            GeometryError::new(
+                source,
+                format!("{where_}/@r_edges"),
+                format!("not a number list: {e}"),
+            )
+        })?;
+    if r_edges.iter().any(|r| !r.is_finite() || *r < 0.0)
+        || r_edges.windows(2).any(|w| w[1] <= w[0])
+    {
+        return Err(GeometryError::new(
+            source,
+            format!("{where_}/@r_edges"),
+            "edges must be finite, >= 0 and increasing",
+        ));
+    }
+    if n_alpha == 0 {
+        return Err(GeometryError::new(
+            source,
+            format!("{where_}/@n_bin_alpha"),
+            "must be >= 1",
+        ));
+    }
+    // The voxel order is by position in the file; an id out of sequence means a file we misread.
+    if id != before.len() {
+        return Err(GeometryError::new(
+            source,
+            format!("{where_}/@id"),
+            format!("layers must be numbered 0, 1, 2, …: found id {id}"),
+        ));
+    }
+    let first_voxel = before.last().map_or(0, |l| l.first_voxel + l.n_voxels());
+    Ok(VoxelLayer {
+        id,
+        r_edges,
+        n_alpha,
+        first_voxel,
+    })
 }
 
 fn attr(

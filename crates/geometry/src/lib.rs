@@ -31,6 +31,10 @@ pub enum Geometry {
     CaloChallenge(Voxelisation),
 }
 
+/// What a TOML file's `kind` selects. A realistic detector (the ILD barrel segment of
+/// `../shared/data/caloclouds3/ild_cell_map`: rotated staves, staggered layers, dead gaps) needs more
+/// than a plane of square cells: it becomes a third `kind` here and a third `Geometry` variant, leaving
+/// the existing files valid.
 #[derive(Deserialize)]
 #[serde(tag = "kind", rename_all = "lowercase")]
 enum Spec {

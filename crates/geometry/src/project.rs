@@ -50,13 +50,15 @@ impl OutsideReport {
 #[derive(Debug, Clone, Copy)]
 struct LayerLut {
     inv_cell: f32,
-    /// Origin in cell units minus one half: `ix = floor(x * inv_cell - shift_x)`.
-    shift_x: f32,
-    shift_y: f32,
+    /// `u = x * inv_cell - off_x` is x in cell units from the grid's lower edge, so that the column is
+    /// `trunc(u)` and "inside" is `0 <= u < nx`: one float compare pair, no floor, no signed ranges.
+    off_x: f32,
+    off_y: f32,
     ix0: i32,
     iy0: i32,
-    nx: u32,
-    ny: u32,
+    nx: f32,
+    ny: f32,
+    ny_u: u32,
     base: u32,
 }
 
@@ -65,8 +67,13 @@ struct LayerLut {
 pub struct CellProjector {
     lut: Vec<LayerLut>,
     grid: Vec<f32>,
-    touched: Vec<u32>,
-    touched_cell: Vec<(u16, i32, i32)>,
+    // The cells touched by the current shower, in first-touch order, struct of arrays so that the
+    // drain copies them into `CellShowers` with four memcpys.
+    t_idx: Vec<u32>,
+    t_layer: Vec<u16>,
+    t_ix: Vec<i32>,
+    t_iy: Vec<i32>,
+    t_energy: Vec<f32>,
     used: usize,
 }
 
@@ -80,23 +87,27 @@ impl CellProjector {
                 let inv = 1.0 / l.cell_mm;
                 let e = LayerLut {
                     inv_cell: inv as f32,
-                    shift_x: (l.origin_mm[0] * inv - 0.5) as f32,
-                    shift_y: (l.origin_mm[1] * inv - 0.5) as f32,
+                    off_x: (l.origin_mm[0] * inv - 0.5 + l.ix[0] as f64) as f32,
+                    off_y: (l.origin_mm[1] * inv - 0.5 + l.iy[0] as f64) as f32,
                     ix0: l.ix[0],
                     iy0: l.iy[0],
-                    nx: l.nx() as u32,
-                    ny: l.ny() as u32,
+                    nx: l.nx() as f32,
+                    ny: l.ny() as f32,
+                    ny_u: l.ny() as u32,
                     base,
                 };
-                base += e.nx * e.ny;
+                base += (l.nx() * l.ny()) as u32;
                 e
             })
             .collect();
         Self {
             lut,
             grid: vec![0.0; base as usize],
-            touched: Vec::new(),
-            touched_cell: Vec::new(),
+            t_idx: Vec::new(),
+            t_layer: Vec::new(),
+            t_ix: Vec::new(),
+            t_iy: Vec::new(),
+            t_energy: Vec::new(),
             used: 0,
         }
     }
@@ -111,87 +122,89 @@ impl CellProjector {
         let dirs = points.direction.as_deref();
         for i in 0..points.len() {
             let (a, b) = (points.offsets[i], points.offsets[i + 1]);
-            let (n_out, e_out, e_all) = self.accumulate(
+            let (n_out, e_out) = self.accumulate(
                 &points.x[a..b],
                 &points.y[a..b],
                 &points.layer[a..b],
                 &points.energy[a..b],
             );
-            self.drain_into(out);
+            let e_in = self.drain_into(out);
             out.end_shower(points.incident_energy[i], dirs.map(|d| d[i]));
             report.points.push(n_out);
             report.energy_mev.push(e_out);
-            report.total_energy_mev += e_all;
+            report.total_energy_mev += e_in + e_out;
         }
     }
 
     #[inline]
-    fn accumulate(
-        &mut self,
-        x: &[f32],
-        y: &[f32],
-        layer: &[u16],
-        energy: &[f32],
-    ) -> (usize, f64, f64) {
-        let (mut n_out, mut e_out, mut e_all) = (0usize, 0f64, 0f64);
+    fn accumulate(&mut self, x: &[f32], y: &[f32], layer: &[u16], energy: &[f32]) -> (usize, f64) {
+        let (mut n_out, mut e_out) = (0usize, 0f64);
         let n = energy.len().min(x.len()).min(y.len()).min(layer.len());
-        // Branch-free first-touch bookkeeping: every point writes its cell into the next free slot,
-        // and the slot is kept only when the cell was empty (a data-dependent branch here
-        // mispredicts on roughly every other point).
-        if self.touched.len() < n {
-            self.touched.resize(n, 0);
-            self.touched_cell.resize(n, (0, 0, 0));
+        if self.t_idx.len() < n {
+            self.t_idx.resize(n, 0);
+            self.t_layer.resize(n, 0);
+            self.t_ix.resize(n, 0);
+            self.t_iy.resize(n, 0);
+            self.t_energy.resize(n, 0.0);
         }
         let mut used = 0usize;
         for k in 0..n {
             let e = energy[k];
-            e_all += e as f64;
             let Some(l) = self.lut.get(layer[k] as usize) else {
                 n_out += 1;
                 e_out += e as f64;
                 continue;
             };
-            let ix = floor_i32(x[k] * l.inv_cell - l.shift_x);
-            let iy = floor_i32(y[k] * l.inv_cell - l.shift_y);
-            let (jx, jy) = (ix.wrapping_sub(l.ix0) as u32, iy.wrapping_sub(l.iy0) as u32);
-            if jx >= l.nx || jy >= l.ny {
+            let u = x[k] * l.inv_cell - l.off_x;
+            let v = y[k] * l.inv_cell - l.off_y;
+            // `&` not `&&`: one predictable branch; NaN fails every compare and lands outside.
+            if !((u >= 0.0) & (u < l.nx) & (v >= 0.0) & (v < l.ny)) {
                 n_out += 1;
                 e_out += e as f64;
                 continue;
             }
-            let idx = l.base + jx * l.ny + jy;
+            // SAFETY: 0 <= u < nx and 0 <= v < ny (checked above, both < 2^24), so truncation is in
+            // range of u32; the checked `as` would add saturation code worth a third of the loop.
+            let (jx, jy) = unsafe { (u.to_int_unchecked::<u32>(), v.to_int_unchecked::<u32>()) };
+            let idx = l.base + jx * l.ny_u + jy;
             let g = &mut self.grid[idx as usize];
-            self.touched[used] = idx;
-            self.touched_cell[used] = (layer[k], ix, iy);
+            // Branch-free first-touch bookkeeping: every point writes its cell into the next free
+            // slot, kept only when the cell was empty (a branch here mispredicts on about every
+            // other point). A zero-energy point can so record a cell twice; the drain drops the copy.
+            self.t_idx[used] = idx;
+            self.t_layer[used] = layer[k];
+            self.t_ix[used] = jx as i32 + l.ix0;
+            self.t_iy[used] = jy as i32 + l.iy0;
             used += (*g == 0.0) as usize;
             *g += e;
         }
         self.used = used;
-        (n_out, e_out, e_all)
+        (n_out, e_out)
     }
 
-    fn drain_into(&mut self, out: &mut CellShowers) {
-        let used = self.used;
-        for (&idx, &(layer, ix, iy)) in self.touched[..used].iter().zip(&self.touched_cell[..used])
-        {
-            let g = &mut self.grid[idx as usize];
-            // A zero-energy point can touch a cell twice; the second copy finds the cell already reset.
-            if *g != 0.0 {
-                out.push_cell(layer, ix, iy, *g);
-                *g = 0.0;
-            }
+    /// Moves the shower's cells to `out`, resets the scratch grid, returns the energy moved (MeV).
+    fn drain_into(&mut self, out: &mut CellShowers) -> f64 {
+        let mut kept = 0usize;
+        let mut sum = 0f64;
+        for k in 0..self.used {
+            let g = &mut self.grid[self.t_idx[k] as usize];
+            let e = *g;
+            *g = 0.0;
+            // Compact in place; a second copy of a cell finds it already reset and is overwritten.
+            self.t_layer[kept] = self.t_layer[k];
+            self.t_ix[kept] = self.t_ix[k];
+            self.t_iy[kept] = self.t_iy[k];
+            self.t_energy[kept] = e;
+            kept += (e != 0.0) as usize;
+            sum += e as f64;
         }
+        out.layer.extend_from_slice(&self.t_layer[..kept]);
+        out.ix.extend_from_slice(&self.t_ix[..kept]);
+        out.iy.extend_from_slice(&self.t_iy[..kept]);
+        out.energy.extend_from_slice(&self.t_energy[..kept]);
         self.used = 0;
+        sum
     }
-}
-
-/// `f32::floor` is a libm call on the baseline x86-64 target (no SSE4.1 `roundss`); truncation plus a
-/// correction for negative non-integers is two instructions. Out-of-range values saturate, which lands
-/// them outside every grid.
-#[inline(always)]
-fn floor_i32(v: f32) -> i32 {
-    let t = v as i32;
-    t - ((t as f32) > v) as i32
 }
 
 /// Points → sparse cells of a planar geometry (energy summed per cell).

@@ -244,4 +244,45 @@ fn bad_descriptions_name_source_and_field() {
     );
     let e = Geometry::load(&missing).unwrap_err().to_string();
     assert!(e.contains("nope.xml"), "{e}");
+
+    // several Bins: the one named after the particle is used; none matching is an error naming them
+    write(
+        "two.xml",
+        "<Bins><Bin name='photon'><Layer id='0' r_edges='0,1' n_bin_alpha='1'/></Bin>\
+         <Bin name='pion'><Layer id='0' r_edges='0,1,2' n_bin_alpha='3'/></Bin></Bins>",
+    );
+    let pion = write(
+        "pion.toml",
+        "name='p'\nkind='calochallenge'\nbinning='two.xml'\nparticle='pion'\nthreshold_mev=1\n",
+    );
+    match Geometry::load(&pion).unwrap() {
+        Geometry::CaloChallenge(v) => assert_eq!(v.n_voxels, 6),
+        g => panic!("{g:?}"),
+    }
+    let kaon = write(
+        "kaon.toml",
+        "name='k'\nkind='calochallenge'\nbinning='two.xml'\nparticle='kaon'\nthreshold_mev=1\n",
+    );
+    let e = Geometry::load(&kaon).unwrap_err().to_string();
+    assert!(e.contains("two.xml") && e.contains("photon, pion"), "{e}");
+}
+
+#[test]
+fn nan_points_fall_outside() {
+    let mut p = PointClouds::new();
+    p.push(
+        &[f32::NAN, 0.0, 1.0],
+        &[0.0, f32::NAN, 1.0],
+        &[],
+        &[0, 0, 0],
+        &[1.0, 2.0, 4.0],
+        1000.0,
+        None,
+    );
+    let (cells, report) = project_points_to_cells(&planar("ild-ecal"), &p);
+    assert_eq!(cells.energy, vec![4.0]);
+    assert_eq!(report.energy_mev, vec![3.0]);
+    let (vox, report) = project_points_to_voxels(&voxels("calochallenge-ds2"), &p);
+    assert_eq!(vox.shower(0).iter().sum::<f32>(), 4.0);
+    assert_eq!(report.energy_mev, vec![3.0]);
 }

@@ -4,6 +4,7 @@
 //! Points are energy-weighted centroids of steps clustered on a cell/3 grid, so a point near a cell
 //! border carries energy of steps on both sides into one cell: the residual below is that effect.
 
+use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
 use calogen_data::{open, CellShowers, ShowerBatch, ShowerFileOptions};
@@ -19,6 +20,9 @@ struct Residuals {
     n_cells: f64,
     /// Mean over showers of (N_proj − N_true) / N_true: the sign of the bias.
     n_cells_bias: f64,
+    /// Σ over cells |E_proj − E_true| / (2 Σ E_true): the energy put into a wrong cell. Per-layer sums
+    /// cannot see a wrong grid origin (every point stays in its layer); this can.
+    misplaced: f64,
     outside_fraction: f64,
 }
 
@@ -41,8 +45,20 @@ fn residuals(path: &Path, geometry: &PlanarGeometry, max_showers: usize) -> Resi
     let mut sum_proj = vec![0.0; n_layers];
     let mut sum_true = vec![0.0; n_layers];
     let (mut cells_rel, mut cells_bias) = (0.0, 0.0);
+    let (mut diff, mut e_true) = (0.0f64, 0.0f64);
+    let mut by_cell: HashMap<(u16, i32, i32), f64> = HashMap::new();
     let thr = geometry.threshold_mev as f32;
     for i in 0..n {
+        by_cell.clear();
+        let (p, t) = (proj.shower(i), truth.shower(i));
+        for k in 0..t.len() {
+            *by_cell.entry((t.layer[k], t.ix[k], t.iy[k])).or_default() += t.energy[k] as f64;
+            e_true += t.energy[k] as f64;
+        }
+        for k in 0..p.len() {
+            *by_cell.entry((p.layer[k], p.ix[k], p.iy[k])).or_default() -= p.energy[k] as f64;
+        }
+        diff += by_cell.values().map(|d| d.abs()).sum::<f64>();
         let lp = proj.layer_energy(i, n_layers);
         let lt = truth.layer_energy(i, n_layers);
         for l in 0..n_layers {
@@ -69,25 +85,35 @@ fn residuals(path: &Path, geometry: &PlanarGeometry, max_showers: usize) -> Resi
         layer_energy_summed: summed,
         n_cells: cells_rel / n as f64,
         n_cells_bias: cells_bias / n as f64,
+        misplaced: 0.5 * diff / e_true,
         outside_fraction: report.outside_fraction(),
     }
 }
 
-fn check(path: &Path, max_showers: usize) {
+fn ild_ecal() -> PlanarGeometry {
     let Geometry::Planar(g) = Geometry::load("ild-ecal").unwrap() else {
         panic!()
     };
+    g
+}
+
+fn check(path: &Path, max_showers: usize) {
+    let g = ild_ecal();
     let r = residuals(path, &g, max_showers);
     eprintln!(
-        "{}: {} showers: per-layer energy |Δ|/E {:.3} % (layer sums {:.4} %), cells > 0.07 MeV |Δ|/N {:.2} % (bias {:+.2} %), outside {:.2e}",
+        "{}: {} showers: per-layer energy |Δ|/E {:.3} % (layer sums {:.4} %), cells > 0.07 MeV |Δ|/N {:.2} % (bias {:+.2} %), energy in a wrong cell {:.2} %, outside {:.2e}",
         path.file_name().unwrap().to_string_lossy(),
         r.showers,
         100.0 * r.layer_energy,
         100.0 * r.layer_energy_summed,
         100.0 * r.n_cells,
         100.0 * r.n_cells_bias,
+        100.0 * r.misplaced,
         r.outside_fraction
     );
+    // Steps of one cell/3 cluster straddling a cell border all land in the centroid's cell: a few
+    // percent of the energy; a grid off by half a cell would misplace tens of percent.
+    assert!(r.misplaced < 0.05, "misplaced energy {}", r.misplaced);
     assert!(
         r.layer_energy < 0.005,
         "per-layer energy residual {}",
@@ -95,6 +121,24 @@ fn check(path: &Path, max_showers: usize) {
     );
     assert!(r.n_cells < 0.05, "cell-count residual {}", r.n_cells);
     assert!(r.outside_fraction < 1e-3);
+}
+
+/// The grid origin is not a free choice: shifting it by half a cell must make the agreement much worse.
+#[test]
+fn shifted_grid_disagrees_with_truth() {
+    let p = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../fixtures/ild_photons_small.h5");
+    let good = residuals(&p, &ild_ecal(), usize::MAX).misplaced;
+    let mut shifted = ild_ecal();
+    for l in &mut shifted.layers {
+        l.origin_mm = [0.5 * l.cell_mm, 0.5 * l.cell_mm];
+    }
+    let bad = residuals(&p, &shifted, usize::MAX).misplaced;
+    eprintln!(
+        "energy in a wrong cell: {:.2} % (cell centred at ix·size), {:.2} % (shifted by half a cell)",
+        100.0 * good,
+        100.0 * bad
+    );
+    assert!(bad > 5.0 * good, "{good} vs {bad}");
 }
 
 #[test]
