@@ -21,6 +21,7 @@ struct Cli {
 #[derive(Subcommand)]
 enum Command {
     Info(commands::info::Args),
+    Evaluate(commands::evaluate::Args),
     Project(commands::project::Args),
 }
 
@@ -28,6 +29,7 @@ fn main() {
     let cli = Cli::parse();
     let result = match cli.command {
         Command::Info(a) => commands::info::run(a),
+        Command::Evaluate(a) => commands::evaluate::run(a),
         Command::Project(a) => commands::project::run(a),
     };
     if let Err(e) = result {

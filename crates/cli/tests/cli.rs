@@ -62,7 +62,7 @@ fn info_text_and_help() {
     let text = String::from_utf8(out.stdout).unwrap();
     assert!(text.contains("kind:            calochallenge"), "{text}");
     assert!(text.contains("6480 per shower"), "{text}");
-    for cmd in ["info", "project"] {
+    for cmd in ["info", "project", "evaluate"] {
         let out = calogen().args([cmd, "--help"]).output().unwrap();
         let help = String::from_utf8(out.stdout).unwrap();
         assert!(help.contains("Example"), "{cmd} --help has an example");
@@ -213,4 +213,122 @@ fn project_bad_input_leaves_no_output() {
     ]);
     assert!(!o.status.success());
     assert_eq!(std::fs::read(&copy).unwrap(), before);
+}
+
+#[test]
+fn evaluate_writes_metrics_and_report() {
+    let dir = tempfile::tempdir().unwrap();
+    let f = fixture("ild_photons_small.h5");
+    let out = calogen()
+        .args([
+            "evaluate",
+            "--geometry",
+            "ild-ecal",
+            "--classifier-repeats",
+            "1",
+        ])
+        .arg("--reference")
+        .arg(&f)
+        .args([
+            "--reference-showers",
+            "0..20",
+            "--generated-showers",
+            "20..40",
+        ])
+        .arg("--generated")
+        .arg(&f)
+        .arg("--out")
+        .arg(dir.path())
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let m: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(dir.path().join("metrics.json")).unwrap())
+            .unwrap();
+    let cc = &m["caloclouds"];
+    assert_eq!(cc["n_reference"], 20);
+    for k in [
+        "n_hits",
+        "e_vis_over_e_inc",
+        "e_cell",
+        "e_long",
+        "e_radial",
+        "cog_x",
+        "cog_y",
+        "cog_z",
+    ] {
+        assert!(cc["w1"][k]["model"]["mean"].as_f64().unwrap() >= 0.0, "{k}");
+    }
+    let auc = cc["classifier_auc"]["model"]["mean"].as_f64().unwrap();
+    assert!((0.0..=1.0).contains(&auc));
+    assert!(std::fs::read_to_string(dir.path().join("report.md"))
+        .unwrap()
+        .contains("| n_hits |"));
+
+    // Wrong protocol for the geometry: a clear error, nothing written.
+    let dir2 = tempfile::tempdir().unwrap();
+    let out = calogen()
+        .args([
+            "evaluate",
+            "--protocol",
+            "calochallenge",
+            "--geometry",
+            "ild-ecal",
+        ])
+        .arg("--reference")
+        .arg(&f)
+        .arg("--generated")
+        .arg(&f)
+        .arg("--out")
+        .arg(dir2.path().join("o"))
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("needs a CaloChallenge geometry"));
+    assert!(!dir2.path().join("o").exists());
+}
+
+#[test]
+fn evaluate_calochallenge_on_voxels() {
+    let dir = tempfile::tempdir().unwrap();
+    let f = fixture("par04_electrons_small.h5");
+    let out = calogen()
+        .args([
+            "evaluate",
+            "--protocol",
+            "calochallenge",
+            "--geometry",
+            "calochallenge-ds2",
+            "--classifier-epochs",
+            "0",
+            "--reference-showers",
+            "0..20",
+            "--generated-showers",
+            "20..40",
+        ])
+        .arg("--reference")
+        .arg(&f)
+        .arg("--generated")
+        .arg(&f)
+        .arg("--out")
+        .arg(dir.path())
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let m: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(dir.path().join("metrics.json")).unwrap())
+            .unwrap();
+    let sp = m["calochallenge"]["separation_power"]["etot_einc"]
+        .as_f64()
+        .unwrap();
+    assert!((0.0..=1.0).contains(&sp));
+    assert!(m["calochallenge"]["prdc"]["coverage"].as_f64().is_some());
 }

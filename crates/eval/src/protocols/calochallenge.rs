@@ -1,0 +1,338 @@
+//! The CaloChallenge protocol (paper 003 §8) on voxel showers: separation powers of the high-level
+//! features with the challenge's binnings, the Pearson correlations of layer energies, FPD and KPD
+//! on the high-level features, precision/recall/density/coverage on log10 voxels, and the DNN
+//! classifier on low-level and high-level inputs.
+
+use std::collections::BTreeMap;
+
+use calogen_data::VoxelShowers;
+use calogen_geometry::Voxelisation;
+use serde::Serialize;
+
+use crate::classifier::{train_and_score, ClassifierConfig, ClassifierScore};
+use crate::error::{EvalError, Result};
+use crate::linalg::RowMatrix;
+use crate::metrics::correlation::pearson_matrix;
+use crate::metrics::frechet::{fpd, FpdConfig};
+use crate::metrics::histogram::challenge::{self, Dataset};
+use crate::metrics::kernel::{kpd, KpdConfig};
+use crate::metrics::prdc::prdc;
+use crate::metrics::separation_power::separation_power_samples;
+use crate::observables::{high_level_features, HighLevelFeatures};
+
+#[derive(Debug, Clone, Serialize)]
+pub struct CaloChallengeConfig {
+    /// Voxel threshold, MeV (ds1: 1 MeV; ds2/3: 15.15 keV).
+    pub threshold_mev: f64,
+    /// Epochs of the DNN classifiers (the challenge: up to 50); 0 skips them.
+    pub classifier_epochs: usize,
+    /// Showers per side for PRDC (its cost is quadratic); 0 skips it.
+    pub prdc_showers: usize,
+    pub seed: u64,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct ValueWithError {
+    pub value: f64,
+    pub error: f64,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct CaloChallengeResult {
+    pub dataset: String,
+    pub n_reference: usize,
+    pub n_generated: usize,
+    pub threshold_mev: f64,
+    /// Separation power per feature: `etot_einc`, `voxel_energy`, and per layer
+    /// `e_layer_{l}`, `ec_eta_{l}`, `ec_phi_{l}`, `width_eta_{l}`, `width_phi_{l}`, `sparsity_{l}`.
+    pub separation_power: BTreeMap<String, f64>,
+    /// Mean separation power per feature family over layers.
+    pub separation_power_mean: BTreeMap<String, f64>,
+    /// max and mean |ρ_ref − ρ_gen| over the layer-energy correlation matrix.
+    pub correlation_max_abs_diff: f64,
+    pub correlation_mean_abs_diff: f64,
+    pub fpd: Option<ValueWithError>,
+    pub kpd: Option<ValueWithError>,
+    pub prdc: Option<BTreeMap<String, f64>>,
+    pub classifier_low_level: Option<ClassifierScore>,
+    pub classifier_high_level: Option<ClassifierScore>,
+}
+
+/// A feature family of one layer: name, reference and generated blocks, binning.
+type Family<'a> = (&'static str, &'a [f64], &'a [f64], Vec<f64>);
+
+/// The challenge's dataset from a geometry name (`calochallenge-ds2` …).
+pub fn dataset_of(geometry: &Voxelisation) -> Dataset {
+    match geometry.name.as_str() {
+        n if n.contains("ds1-photons") => Dataset::Ds1Photons,
+        n if n.contains("ds1-pions") => Dataset::Ds1Pions,
+        n if n.contains("ds3") => Dataset::Ds3,
+        _ => Dataset::Ds2,
+    }
+}
+
+/// High-level classifier inputs as the challenge prepares them: log10 E_inc, log10 of the layer
+/// energies (+1e-8), and the centres and widths in eta and phi of every layer with voxels.
+fn high_level_rows(f: &HighLevelFeatures, layers: &[usize]) -> (Vec<f64>, usize) {
+    let nl = f.n_layers;
+    let width = 1 + 5 * layers.len();
+    let mut out = Vec::with_capacity(f.len() * width);
+    for i in 0..f.len() {
+        out.push(f.e_inc[i].log10());
+        for &l in layers {
+            out.push((f.e_layer[i * nl + l] + 1e-8).log10());
+        }
+        for block in [&f.ec_eta, &f.ec_phi, &f.width_eta, &f.width_phi] {
+            for &l in layers {
+                out.push(block[i * nl + l]);
+            }
+        }
+    }
+    (out, width)
+}
+
+/// Low-level inputs: voxels / E_inc (after the threshold) and log10 E_inc.
+fn low_level_rows(v: &VoxelShowers, threshold: f64) -> (Vec<f64>, usize) {
+    let width = v.n_voxels + 1;
+    let mut out = Vec::with_capacity(v.len() * width);
+    for i in 0..v.len() {
+        let e = v.incident_energy[i] as f64;
+        out.extend(v.shower(i).iter().map(|&x| {
+            if (x as f64) > threshold {
+                x as f64 / e
+            } else {
+                0.0
+            }
+        }));
+        out.push(e.log10());
+    }
+    (out, width)
+}
+
+pub fn evaluate_calochallenge(
+    reference: &VoxelShowers,
+    generated: &VoxelShowers,
+    geometry: &Voxelisation,
+    config: &CaloChallengeConfig,
+) -> Result<CaloChallengeResult> {
+    if reference.n_voxels != geometry.n_voxels || generated.n_voxels != geometry.n_voxels {
+        return Err(EvalError::Invalid {
+            what: "calochallenge protocol",
+            message: format!(
+                "{} has {} voxels; the files have {} and {}",
+                geometry.name, geometry.n_voxels, reference.n_voxels, generated.n_voxels
+            ),
+        });
+    }
+    let ds = dataset_of(geometry);
+    let thr = config.threshold_mev;
+    let fr = high_level_features(reference, geometry, thr);
+    let fg = high_level_features(generated, geometry, thr);
+    let nl = geometry.n_layers();
+    let layers: Vec<usize> = (0..nl)
+        .filter(|&l| geometry.layers[l].n_voxels() > 0)
+        .collect();
+
+    let mut sp = BTreeMap::new();
+    sp.insert(
+        "etot_einc".to_string(),
+        separation_power_samples(
+            &fr.etot_over_einc(),
+            &fg.etot_over_einc(),
+            &challenge::etot_einc(),
+        )?,
+    );
+    let vmax = fr
+        .voxel_energy
+        .iter()
+        .copied()
+        .fold(0.0, f64::max)
+        .max(challenge::min_energy(ds) * 10.0);
+    sp.insert(
+        "voxel_energy".to_string(),
+        separation_power_samples(
+            &fr.voxel_energy,
+            &fg.voxel_energy,
+            &challenge::voxel_energy(ds, vmax),
+        )?,
+    );
+    let col = |b: &[f64], l| HighLevelFeatures::layer_column(b, l, nl);
+    let mut families: BTreeMap<String, Vec<f64>> = BTreeMap::new();
+    for &l in &layers {
+        let emax = col(&fr.e_layer, l)
+            .into_iter()
+            .fold(0.0, f64::max)
+            .max(challenge::min_energy(ds) * 10.0);
+        let items: [Family; 6] = [
+            (
+                "e_layer",
+                &fr.e_layer,
+                &fg.e_layer,
+                challenge::layer_energy(ds, emax),
+            ),
+            (
+                "ec_eta",
+                &fr.ec_eta,
+                &fg.ec_eta,
+                challenge::centre_eta_phi(ds, l),
+            ),
+            (
+                "ec_phi",
+                &fr.ec_phi,
+                &fg.ec_phi,
+                challenge::centre_eta_phi(ds, l),
+            ),
+            (
+                "width_eta",
+                &fr.width_eta,
+                &fg.width_eta,
+                challenge::width_eta_phi(ds, l),
+            ),
+            (
+                "width_phi",
+                &fr.width_phi,
+                &fg.width_phi,
+                challenge::width_eta_phi(ds, l),
+            ),
+            (
+                "sparsity",
+                &fr.sparsity,
+                &fg.sparsity,
+                challenge::sparsity(),
+            ),
+        ];
+        for (name, r, g, edges) in items {
+            let s = separation_power_samples(&col(r, l), &col(g, l), &edges)?;
+            if s.is_finite() {
+                families.entry(name.to_string()).or_default().push(s);
+            }
+            sp.insert(format!("{name}_{l}"), s);
+        }
+    }
+    let sp_mean = families
+        .into_iter()
+        .map(|(k, v)| (k, v.iter().sum::<f64>() / v.len().max(1) as f64))
+        .collect();
+
+    // Pearson correlations of the layer energies (layers with voxels).
+    let layer_rows = |f: &HighLevelFeatures| -> Vec<f64> {
+        (0..f.len())
+            .flat_map(|i| layers.iter().map(move |&l| f.e_layer[i * nl + l]))
+            .collect()
+    };
+    let (lr, lg) = (layer_rows(&fr), layer_rows(&fg));
+    let cr = pearson_matrix(RowMatrix::new(&lr, layers.len())?)?;
+    let cg = pearson_matrix(RowMatrix::new(&lg, layers.len())?)?;
+    let diffs: Vec<f64> = cr
+        .iter()
+        .zip(&cg)
+        .map(|(a, b)| (a - b).abs())
+        .filter(|d| d.is_finite())
+        .collect();
+    let corr_max = diffs.iter().copied().fold(0.0, f64::max);
+    let corr_mean = diffs.iter().sum::<f64>() / diffs.len().max(1) as f64;
+
+    let (hr, width) = high_level_rows(&fr, &layers);
+    let (hg, _) = high_level_rows(&fg, &layers);
+    let n_min = reference.len().min(generated.len());
+    let fpd_v = {
+        let cfg = FpdConfig {
+            min_samples: (n_min / 2).max(2),
+            max_samples: n_min,
+            seed: config.seed,
+            ..Default::default()
+        };
+        fpd(
+            RowMatrix::new(&hr, width)?,
+            RowMatrix::new(&hg, width)?,
+            &cfg,
+        )
+        .ok()
+        .map(|v| ValueWithError {
+            value: v.value,
+            error: v.error,
+        })
+    };
+    let kpd_v = {
+        let cfg = KpdConfig {
+            batch_size: n_min.min(10_000),
+            seed: config.seed,
+            ..Default::default()
+        };
+        kpd(
+            RowMatrix::new(&hr, width)?,
+            RowMatrix::new(&hg, width)?,
+            &cfg,
+        )
+        .ok()
+        .map(|v| ValueWithError {
+            value: v.value,
+            error: v.error,
+        })
+    };
+
+    let prdc_v = if config.prdc_showers > 0 {
+        let m = config.prdc_showers.min(n_min);
+        let logv = |v: &VoxelShowers| -> Vec<f64> {
+            // log10 of the thresholded voxel energy; empty voxels sit at the threshold's log so
+            // that an empty voxel and a barely lit one are close, not 10 decades apart.
+            let floor = thr.max(1e-6).log10();
+            (0..m)
+                .flat_map(|i| {
+                    v.shower(i)
+                        .iter()
+                        .map(|&x| {
+                            if (x as f64) > thr {
+                                (x as f64).log10()
+                            } else {
+                                floor
+                            }
+                        })
+                        .collect::<Vec<_>>()
+                })
+                .collect()
+        };
+        let (a, b) = (logv(reference), logv(generated));
+        let p = prdc(
+            RowMatrix::new(&a, geometry.n_voxels)?,
+            RowMatrix::new(&b, geometry.n_voxels)?,
+            5,
+        )?;
+        Some(BTreeMap::from([
+            ("precision".to_string(), p.precision),
+            ("recall".to_string(), p.recall),
+            ("density".to_string(), p.density),
+            ("coverage".to_string(), p.coverage),
+        ]))
+    } else {
+        None
+    };
+
+    let (low, high) = if config.classifier_epochs > 0 {
+        let mut cfg = ClassifierConfig::calochallenge(config.seed);
+        cfg.epochs = config.classifier_epochs;
+        let (lr_, w) = low_level_rows(reference, thr);
+        let (lg_, _) = low_level_rows(generated, thr);
+        let low = train_and_score(&lr_, &lg_, w, &cfg)?;
+        let high = train_and_score(&hr, &hg, width, &cfg)?;
+        (Some(low), Some(high))
+    } else {
+        (None, None)
+    };
+
+    Ok(CaloChallengeResult {
+        dataset: format!("{ds:?}"),
+        n_reference: reference.len(),
+        n_generated: generated.len(),
+        threshold_mev: thr,
+        separation_power: sp,
+        separation_power_mean: sp_mean,
+        correlation_max_abs_diff: corr_max,
+        correlation_mean_abs_diff: corr_mean,
+        fpd: fpd_v,
+        kpd: kpd_v,
+        prdc: prdc_v,
+        classifier_low_level: low,
+        classifier_high_level: high,
+    })
+}
