@@ -6,6 +6,7 @@
 //! `project` turns point clouds into sparse cells or voxels — the step that makes CaloClouds
 //! models independent of the detector's cell layout — and cells back into points.
 
+pub mod barrel;
 pub mod calochallenge;
 pub mod error;
 pub mod planar;
@@ -16,6 +17,9 @@ use std::path::Path;
 
 use serde::Deserialize;
 
+pub use barrel::{
+    BarrelGeometry, BarrelProjector, BarrelReport, BarrelSpec, Landing, Placement, ShowerLoss,
+};
 pub use calochallenge::{CaloChallengeSpec, VoxelCentre, VoxelLayer, Voxelisation};
 pub use error::{GeometryError, Result};
 pub use planar::{Layer, PlanarGeometry, PlanarSpec, Section};

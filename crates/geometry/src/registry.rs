@@ -55,3 +55,11 @@ pub const XML: &[(&str, &str)] = &[
 pub fn names() -> Vec<&'static str> {
     BUILT_IN.iter().map(|(n, _)| *n).collect()
 }
+
+/// Built-in realistic barrels (`kind = "barrel"`), loaded with
+/// [`BarrelGeometry::load`](crate::barrel::BarrelGeometry::load). Kept apart from [`BUILT_IN`]
+/// until `Geometry` has a barrel variant (every `match` on `Geometry` must handle it first).
+pub const BARREL: &[(&str, &str)] = &[(
+    "ild-ecal-barrel",
+    include_str!("../../../geometries/ild-ecal-barrel.toml"),
+)];
