@@ -11,7 +11,7 @@ use clap::{Parser, Subcommand};
     name = "calogen",
     version,
     about = "Generative fast simulation of calorimeter showers: read, project, train, generate, evaluate",
-    after_help = "Example:\n  calogen info fixtures/ild_photons_small.h5\n  calogen project --geometry ild-ecal fixtures/ild_photons_small.h5 cells.h5"
+    after_help = "Example:\n  calogen info fixtures/ild_photons_small.h5\n  calogen project --geometry ild-ecal fixtures/ild_photons_small.h5 cells.h5\n  calogen bench"
 )]
 struct Cli {
     #[command(subcommand)]
@@ -22,7 +22,13 @@ struct Cli {
 enum Command {
     Info(commands::info::Args),
     Evaluate(commands::evaluate::Args),
+    EvaluateMulticlass(commands::multiclass::Args),
     Project(commands::project::Args),
+    Bench(commands::bench::Args),
+    #[cfg(feature = "train")]
+    Train(commands::train::Args),
+    Calibrate(commands::calibrate::Args),
+    Generate(commands::generate::Args),
 }
 
 fn main() {
@@ -30,7 +36,13 @@ fn main() {
     let result = match cli.command {
         Command::Info(a) => commands::info::run(a),
         Command::Evaluate(a) => commands::evaluate::run(a),
+        Command::EvaluateMulticlass(a) => commands::multiclass::run(a),
         Command::Project(a) => commands::project::run(a),
+        Command::Bench(a) => commands::bench::run(a),
+        #[cfg(feature = "train")]
+        Command::Train(a) => commands::train::run(a),
+        Command::Calibrate(a) => commands::calibrate::run(a),
+        Command::Generate(a) => commands::generate::run(a),
     };
     if let Err(e) = result {
         eprintln!("error: {e:#}");

@@ -14,6 +14,7 @@ pub mod linalg;
 pub mod metrics;
 pub mod observables;
 pub mod protocols;
+pub mod report;
 pub mod rng;
 pub mod stats;
 

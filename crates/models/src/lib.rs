@@ -12,10 +12,13 @@
 //! # Ok::<(), calogen_models::Error>(())
 //! ```
 
+pub mod bench;
+pub mod caloclouds2;
 pub mod caloclouds3;
 mod error;
 pub mod io;
 pub mod nn;
+pub mod postprocess;
 mod tensor;
 
 pub use error::{Error, Result};

@@ -25,10 +25,14 @@ pub enum Protocol {
     Caloclouds,
     /// CaloChallenge (paper 003 §8): separation powers, correlations, FPD/KPD, PRDC, DNN classifiers.
     Calochallenge,
+    /// CaloHadronic (paper 004 app. F–G) + CaloClouds3 (paper 001 §4) extras: normalised W1,
+    /// quantile KL, Pearson matrix, µ90/σ90, JS distances, PCA shower axis vs incident direction.
+    Calohadronic,
 }
 
-/// Compare generated showers with a reference (Geant4) sample; writes metrics.json and report.md to
-/// the output folder. Point files are projected into the geometry's cells first.
+/// Compare generated showers with a reference (Geant4) sample; writes metrics.json, report.md,
+/// report.html and plots/*.png to the output folder. Point files are projected into the
+/// geometry's cells first.
 #[derive(clap::Args)]
 #[command(after_help = "Examples:\n  \
     calogen evaluate --reference g4.h5 --generated gen.h5 --geometry ild-ecal --out eval/\n  \
@@ -70,6 +74,9 @@ pub struct Args {
     pub prdc_showers: usize,
     #[arg(long, default_value_t = 42)]
     pub seed: u64,
+    /// Skip the PNG plots (plots/) and report.html; metrics.json and report.md are still written.
+    #[arg(long)]
+    pub no_plots: bool,
 }
 
 fn parse_range(s: Option<&str>, len: usize, what: &str) -> Result<Range<usize>> {
@@ -96,7 +103,7 @@ fn parse_range(s: Option<&str>, len: usize, what: &str) -> Result<Range<usize>> 
 }
 
 /// Cells of the requested showers: projected from points, or the file's own `cells/`.
-fn load_cells(
+pub(crate) fn load_cells(
     path: &Path,
     range: Option<&str>,
     what: &str,
@@ -168,12 +175,15 @@ struct Metrics<'a> {
     caloclouds: Option<&'a CaloCloudsResult>,
     #[serde(skip_serializing_if = "Option::is_none")]
     calochallenge: Option<&'a CaloChallengeResult>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    calohadronic: Option<&'a calogen_eval::protocols::CaloHadronicResult>,
 }
 
 pub fn run(args: Args) -> Result<()> {
     let t = Instant::now();
     let geometry = Geometry::load(&args.geometry)?;
     let (mut cc, mut ch) = (None, None);
+    let mut chd = None;
     match (args.protocol, &geometry) {
         (Protocol::Caloclouds, Geometry::Planar(g)) => {
             let reference = load_cells(&args.reference, args.reference_showers.as_deref(), "reference", g, args.use_cells)?;
@@ -193,6 +203,17 @@ pub fn run(args: Args) -> Result<()> {
             };
             ch = Some(evaluate_calochallenge(&reference, &generated, v, &cfg)?);
         }
+        (Protocol::Calohadronic, Geometry::Planar(g)) => {
+            let reference = load_cells(&args.reference, args.reference_showers.as_deref(), "reference", g, args.use_cells)?;
+            let generated = load_cells(&args.generated, args.generated_showers.as_deref(), "generated", g, args.use_cells)?;
+            let mut cfg = calogen_eval::protocols::CaloHadronicConfig::new(args.seed);
+            cfg.threshold_mev = args.threshold;
+            chd = Some(calogen_eval::protocols::evaluate_calohadronic(&reference, &generated, g, &cfg)?);
+        }
+        (Protocol::Calohadronic, _) => bail!(
+            "the calohadronic protocol needs a planar geometry (ild-ecal-hcal, ild-ecal-wide, …); `{}` is a CaloChallenge voxelisation",
+            geometry.name()
+        ),
         (Protocol::Caloclouds, _) => bail!(
             "the caloclouds protocol needs a planar geometry; `{}` is a CaloChallenge voxelisation",
             geometry.name()
@@ -203,7 +224,9 @@ pub fn run(args: Args) -> Result<()> {
         ),
     }
     let metrics = Metrics {
-        protocol: if cc.is_some() {
+        protocol: if chd.is_some() {
+            "calohadronic"
+        } else if cc.is_some() {
             "caloclouds"
         } else {
             "calochallenge"
@@ -215,6 +238,7 @@ pub fn run(args: Args) -> Result<()> {
         seconds: t.elapsed().as_secs_f64(),
         caloclouds: cc.as_ref(),
         calochallenge: ch.as_ref(),
+        calohadronic: chd.as_ref(),
     };
     std::fs::create_dir_all(&args.out)
         .with_context(|| format!("{}: cannot create", args.out.display()))?;
@@ -224,6 +248,23 @@ pub fn run(args: Args) -> Result<()> {
     )?;
     let md = markdown(&metrics);
     write_atomic(&args.out.join("report.md"), &md)?;
+    if !args.no_plots {
+        let figures = match (&cc, &ch) {
+            (Some(r), _) => &r.figures[..],
+            (_, Some(r)) => &r.figures[..],
+            _ => &[],
+        };
+        let section = calogen_eval::report::Section {
+            markdown: &md,
+            figures,
+        };
+        let files = calogen_eval::report::write_report(&args.out, "calogen evaluate", &[section])?;
+        eprintln!(
+            "report: {} ({} plots)",
+            files.html.display(),
+            files.plots.len()
+        );
+    }
     print!("{md}");
     Ok(())
 }
@@ -245,6 +286,12 @@ fn write_atomic(dest: &Path, text: &str) -> Result<()> {
 }
 
 fn markdown(m: &Metrics) -> String {
+    if let Some(r) = m.calohadronic {
+        return format!(
+            "# calogen evaluate — CaloHadronic protocol\n\n- reference: `{}` ({} showers)\n- generated: `{}` ({} showers)\n- geometry `{}`, seed {}, {:.1} s\n\n{}",
+            m.reference, r.n_reference, m.generated, r.n_generated, m.geometry, m.seed, m.seconds, r.markdown()
+        );
+    }
     if let Some(r) = m.calochallenge {
         return markdown_calochallenge(m, r);
     }

@@ -1,3 +1,9 @@
+pub mod bench;
+pub mod calibrate;
 pub mod evaluate;
+pub mod generate;
 pub mod info;
+pub mod multiclass;
 pub mod project;
+#[cfg(feature = "train")]
+pub mod train;

@@ -6,7 +6,9 @@
 //! training framework so `calogen evaluate` builds and runs anywhere.
 
 pub mod mlp;
+pub mod multiclass;
 pub mod train;
 
 pub use mlp::Mlp;
+pub use multiclass::{evaluate_multiclass, MulticlassConfig, MulticlassResult};
 pub use train::{train_and_score, ClassifierConfig, ClassifierScore, Selection};

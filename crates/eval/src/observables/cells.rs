@@ -31,6 +31,9 @@ pub struct CellObservables {
     pub n_layers: usize,
     /// Bin edges of the radial profile used in `radial_profile` (mm) and its sum over showers (MeV).
     pub radial_profile: Vec<f64>,
+    /// Energy per fine radial bin ([`RADIAL_PROFILE_EDGES`]), `n_showers × 30`, row-major, MeV:
+    /// the radial profile per shower, for its mean and standard error in the report's plots.
+    pub radial_energy: Vec<f64>,
 }
 
 /// Bin edges of the ten longitudinal (layer index) and ten radial (mm) energy observables.
@@ -203,6 +206,7 @@ pub fn cell_observables(
         e_radial: vec![0.0; n * 10],
         layer_energy: vec![0.0; n * n_layers],
         radial_profile: vec![0.0; RADIAL_PROFILE_EDGES.len() - 1],
+        radial_energy: vec![0.0; n * (RADIAL_PROFILE_EDGES.len() - 1)],
         ..Default::default()
     };
     let front = geometry.layers.first().map_or(0.0, |l| l.depth_mm);
@@ -235,6 +239,7 @@ pub fn cell_observables(
             }
             if let Some(b) = bin_of(r, &RADIAL_PROFILE_EDGES) {
                 o.radial_profile[b] += e;
+                o.radial_energy[i * (RADIAL_PROFILE_EDGES.len() - 1) + b] += e;
             }
         }
         o.n_hits.push(hits as f64);

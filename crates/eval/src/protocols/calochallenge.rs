@@ -19,6 +19,8 @@ use crate::metrics::kernel::{kpd, KpdConfig};
 use crate::metrics::prdc::prdc;
 use crate::metrics::separation_power::separation_power_samples;
 use crate::observables::{high_level_features, HighLevelFeatures};
+use crate::report::figures::{self, ChallengeInputs};
+use crate::report::Figure;
 
 #[derive(Debug, Clone, Serialize)]
 pub struct CaloChallengeConfig {
@@ -56,6 +58,9 @@ pub struct CaloChallengeResult {
     pub prdc: Option<BTreeMap<String, f64>>,
     pub classifier_low_level: Option<ClassifierScore>,
     pub classifier_high_level: Option<ClassifierScore>,
+    /// The report's plots (not part of metrics.json).
+    #[serde(skip)]
+    pub figures: Vec<Figure>,
 }
 
 /// A feature family of one layer: name, reference and generated blocks, binning.
@@ -320,6 +325,19 @@ pub fn evaluate_calochallenge(
         (None, None)
     };
 
+    let figures = figures::calochallenge(&ChallengeInputs {
+        reference: &fr,
+        generated: &fg,
+        reference_voxels: reference,
+        generated_voxels: generated,
+        geometry,
+        dataset: ds,
+        threshold_mev: thr,
+        layers: &layers,
+        correlation_reference: &cr,
+        correlation_generated: &cg,
+        separation_power: &sp,
+    });
     Ok(CaloChallengeResult {
         dataset: format!("{ds:?}"),
         n_reference: reference.len(),
@@ -334,5 +352,6 @@ pub fn evaluate_calochallenge(
         prdc: prdc_v,
         classifier_low_level: low,
         classifier_high_level: high,
+        figures,
     })
 }

@@ -17,6 +17,7 @@ use crate::error::{EvalError, Result};
 use crate::linalg::RowMatrix;
 use crate::metrics::wasserstein::{combine_scores, standardized_wasserstein};
 use crate::observables::{cell_observables, CellObservables, ProfileEdges};
+use crate::report::{figures, Figure};
 use crate::rng::SeededSampler;
 
 #[derive(Debug, Clone, Serialize)]
@@ -61,6 +62,9 @@ pub struct CaloCloudsResult {
     pub classifier_auc: Option<W1Pair>,
     /// Means of the headline observables, reference vs generated.
     pub means: BTreeMap<String, [f64; 2]>,
+    /// The report's plots (not part of metrics.json).
+    #[serde(skip)]
+    pub figures: Vec<Figure>,
 }
 
 /// The observables of a subset of showers, as the columns W1 is computed on.
@@ -208,7 +212,7 @@ pub fn evaluate_caloclouds(
     let pg = pooled_cells(generated, g, config.threshold_mev, &mut rng);
     let model = w1_groups(&ro, a, &go, g, nb, batch, (&pa, &pg))?;
     let baseline = w1_groups(&ro, a, &ro, b, nb, batch, (&pa, &pb))?;
-    let w1 = model
+    let w1: BTreeMap<String, W1Pair> = model
         .into_iter()
         .map(|(k, m)| {
             let b = baseline[&k];
@@ -259,8 +263,9 @@ pub fn evaluate_caloclouds(
         batch_size: batch,
         threshold_mev: config.threshold_mev,
         edges,
-        w1,
         classifier_auc,
         means,
+        figures: figures::caloclouds(&ro, &go, config.threshold_mev, &w1),
+        w1,
     })
 }

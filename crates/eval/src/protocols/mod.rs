@@ -3,9 +3,11 @@
 
 pub mod calochallenge;
 pub mod caloclouds;
+pub mod calohadronic;
 
 pub use calochallenge::{evaluate_calochallenge, CaloChallengeConfig, CaloChallengeResult};
 pub use caloclouds::{evaluate_caloclouds, CaloCloudsConfig, CaloCloudsResult};
+pub use calohadronic::{evaluate_calohadronic, CaloHadronicConfig, CaloHadronicResult};
 
 use serde::Serialize;
 

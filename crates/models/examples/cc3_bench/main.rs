@@ -3,24 +3,18 @@
 //! `cargo run --release -p calogen-models --example cc3_bench` (add `-- --quick` for fewer
 //! repeats; `CC3_BACKEND=avx2|portable` and `CC3_TILE_POINTS=n` pick the kernel variant). Times one full denoiser call (context, per-shower folding and the per-point network)
 //! for each batch shape, median of repeats, and compares with the core's measured FMA peak.
+//! `calogen bench` is the user-facing version of the table; this example adds the kernel variants
+//! and the unfused GEMM paths.
 
-mod peak;
 mod unfused;
 
 use std::time::Instant;
 
+use calogen_models::bench::{peak_gflops, PeakIsa, PeakOptions, TORCH_REFERENCE};
 use calogen_models::caloclouds3::{standard_normal, Cc3Model, Condition, Workspace};
 use calogen_models::nn::fused::Backend;
 use rand::SeedableRng;
 use rand_chacha::ChaCha8Rng;
-
-/// PyTorch, one thread on this machine (SPEC §9): best and worst of its variants, ms.
-const TORCH_MS: [(usize, usize, f64, f64); 4] = [
-    (1, 1000, 0.56, 0.82),
-    (1, 3000, 1.6, 2.0),
-    (1, 6000, 3.2, 4.2),
-    (64, 1500, 201.0, 396.0),
-];
 
 struct Case {
     x_t: Vec<f32>,
@@ -94,10 +88,17 @@ fn main() {
     );
     // On a shared machine other jobs steal cycles unevenly, so the peak is measured before and
     // after the timings and the higher value kept.
-    let peaks_before = (peak::avx512_gflops(), peak::avx2_gflops());
-    let rows: Vec<_> = TORCH_MS
+    let measure = || {
+        (
+            peak_gflops(PeakIsa::Avx512, PeakOptions::standard()),
+            peak_gflops(PeakIsa::Avx2Fma, PeakOptions::standard()),
+        )
+    };
+    let peaks_before = measure();
+    let rows: Vec<_> = TORCH_REFERENCE
         .iter()
-        .map(|&(b, n, lo, hi)| {
+        .map(|r| {
+            let (b, n, lo, hi) = (r.showers, r.points, r.lo_ms, r.hi_ms);
             let mut c = case(&model, b, n);
             let reps = match (quick, b * n) {
                 (true, _) => 5,
@@ -107,7 +108,7 @@ fn main() {
             (b, n, lo, hi, time_fused(&model, &mut ws, &mut c, reps))
         })
         .collect();
-    let peaks_after = (peak::avx512_gflops(), peak::avx2_gflops());
+    let peaks_after = measure();
     let best = |a: Option<f64>, b: Option<f64>| a.zip(b).map(|(a, b)| a.max(b));
     let p512 = best(peaks_before.0, peaks_after.0);
     let p256 = best(peaks_before.1, peaks_after.1);

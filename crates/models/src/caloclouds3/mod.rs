@@ -1,18 +1,22 @@
 //! CaloClouds3 (Buss et al.): the one-step consistency model that turns Gaussian noise into the
 //! points of a shower, given its incident energy and direction. The number of points per shower
-//! comes from ShowerFlow upstream; the layer assignment and calibrations downstream (SPEC §5) are
-//! not part of this model.
+//! comes from ShowerFlow upstream (`showerflow`); the layer assignment and calibrations downstream
+//! (SPEC §5, `crate::postprocess`) and the projection into the ILD barrel are chained in `pipeline`.
 
 mod config;
 mod model;
 mod norm;
+pub mod pipeline;
 mod sampling;
+pub mod showerflow;
 
 use std::path::Path;
 
 pub use config::{Cc3Config, PointNorm};
 pub use model::{Cc3Network, Context, LayerOutputs, TimePart};
+pub use pipeline::{Cc3Buffers, Cc3Pipeline, EmpiricalProfiles, LayerProfile, LayerProfileSampler};
 pub use sampling::{standard_normal, Condition, Workspace};
+pub use showerflow::{Cc3ShowerFlow, ShowerFlowConfig};
 
 use crate::error::{Error, Result};
 use crate::io;

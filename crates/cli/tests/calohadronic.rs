@@ -1,0 +1,173 @@
+//! `calogen evaluate --protocol calohadronic` and `calogen evaluate-multiclass` on the committed
+//! fixtures: Geant4 half against Geant4 half.
+
+use std::path::PathBuf;
+use std::process::Command;
+
+fn fixture(name: &str) -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("../../fixtures")
+        .join(name)
+}
+
+fn run(args: &[&str], file: &str, out: &std::path::Path) -> serde_json::Value {
+    let f = fixture(file);
+    let o = Command::new(env!("CARGO_BIN_EXE_calogen"))
+        .args(args)
+        .arg("--reference")
+        .arg(&f)
+        .arg("--generated")
+        .arg(&f)
+        .arg("--out")
+        .arg(out)
+        .env("CI", "1")
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    serde_json::from_str(&std::fs::read_to_string(out.join("metrics.json")).unwrap()).unwrap()
+}
+
+#[test]
+fn pions_halves() {
+    let dir = tempfile::tempdir().unwrap();
+    let m = run(
+        &[
+            "evaluate",
+            "--protocol",
+            "calohadronic",
+            "--geometry",
+            "ild-ecal-hcal",
+            "--no-plots",
+            "--reference-showers",
+            "0..12",
+            "--generated-showers",
+            "12..25",
+        ],
+        "pions_small.h5",
+        dir.path(),
+    );
+    assert_eq!(m["protocol"], "calohadronic");
+    let r = &m["calohadronic"];
+    assert_eq!(r["n_reference"], 12);
+    assert_eq!(r["hcal_first_layer"], 30);
+    assert_eq!(r["n_layers"], 78);
+    // The pion file stores no direction: the gun's (along depth) is used, and said so.
+    assert_eq!(r["directions_from_file"], serde_json::json!([false, false]));
+    for k in [
+        "cog_x",
+        "cog_y",
+        "cog_z",
+        "start_layer",
+        "e_sum",
+        "n_hits",
+        "e_ecal",
+        "e_hcal",
+        "e_cell",
+        "e_long",
+        "e_radial",
+    ] {
+        let w = r["scores"][k]["w1_normalised"]["mean"].as_f64().unwrap();
+        assert!(w.is_finite() && w >= 0.0, "{k}: {w}");
+    }
+    // Eight observables incl. the ECAL/HCAL split; the diagonal of a correlation matrix is 1.
+    let names = r["pearson"]["observables"].as_array().unwrap();
+    assert_eq!(names.len(), 8);
+    assert!((r["pearson"]["reference"][5][5].as_f64().unwrap() - 1.0).abs() < 1e-12);
+    for k in [
+        "total_visible_energy",
+        "energy_per_layer",
+        "occupancy_per_radius",
+    ] {
+        let j = r["jsd"][k].as_f64().unwrap();
+        assert!((0.0..=0.84).contains(&j), "{k}: {j}");
+    }
+    let report = std::fs::read_to_string(dir.path().join("report.md")).unwrap();
+    assert!(report.contains("CaloHadronic protocol") && report.contains("| e_hcal |"));
+}
+
+#[test]
+fn angular_photons_halves() {
+    let dir = tempfile::tempdir().unwrap();
+    let m = run(
+        &[
+            "evaluate",
+            "--protocol",
+            "calohadronic",
+            "--geometry",
+            "ild-ecal-wide",
+            "--no-plots",
+            "--reference-showers",
+            "0..20",
+            "--generated-showers",
+            "20..40",
+        ],
+        "ild_photons_angular_small.h5",
+        dir.path(),
+    );
+    let r = &m["calohadronic"];
+    // No HCAL in this geometry: no split observables.
+    assert_eq!(r["hcal_first_layer"], 30);
+    assert!(r["scores"]["e_hcal"].is_null());
+    assert_eq!(r["pearson"]["observables"].as_array().unwrap().len(), 6);
+    // The file stores the incident direction: PCA axes of the top 4 % and of all hits.
+    assert_eq!(r["directions_from_file"], serde_json::json!([true, true]));
+    let angles = r["angles"].as_array().unwrap();
+    assert_eq!(angles.len(), 2);
+    for a in angles {
+        let mean = a["angle"]["reference"]["mean_deg"].as_f64().unwrap();
+        // Photons at up to 40°: the shower axis is found to within a few degrees on average.
+        assert!((0.0..10.0).contains(&mean), "{a}");
+        assert!(a["n_reference"].as_u64().unwrap() >= 18);
+    }
+}
+
+#[test]
+fn multiclass_runs_and_reports_every_model() {
+    let dir = tempfile::tempdir().unwrap();
+    let f = fixture("pions_small.h5");
+    let o = Command::new(env!("CARGO_BIN_EXE_calogen"))
+        .args(["evaluate-multiclass", "--geometry", "ild-ecal-hcal"])
+        .args(["--repeats", "2", "--epochs", "3", "--hidden", "16"])
+        .arg("--reference")
+        .arg(&f)
+        .args(["--reference-showers", "0..9"])
+        .arg("--generated")
+        .arg(&f)
+        .arg("--generated")
+        .arg(&f)
+        .args([
+            "--generated-showers",
+            "9..17",
+            "--generated-showers",
+            "17..25",
+        ])
+        .arg("--out")
+        .arg(dir.path())
+        .env("CI", "1")
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let m: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(dir.path().join("metrics.json")).unwrap())
+            .unwrap();
+    let mc = &m["multiclass"];
+    assert_eq!(mc["n_models"], 2);
+    assert_eq!(mc["n_features"], 78 + 6);
+    assert_eq!(mc["runs"].as_array().unwrap().len(), 2);
+    for s in mc["reference_log_posterior"].as_array().unwrap() {
+        let lp = s["mean"].as_f64().unwrap();
+        assert!(lp.is_finite() && lp <= 0.0, "{lp}");
+    }
+    // One generated file only: a clear error.
+    let o = Command::new(env!("CARGO_BIN_EXE_calogen"))
+        .args(["evaluate-multiclass", "--reference"])
+        .arg(&f)
+        .arg("--generated")
+        .arg(&f)
+        .arg("--out")
+        .arg(dir.path().join("x"))
+        .output()
+        .unwrap();
+    assert!(!o.status.success());
+    assert!(String::from_utf8_lossy(&o.stderr).contains("at least two"));
+}

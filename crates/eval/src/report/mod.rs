@@ -1,0 +1,100 @@
+//! Reports a person reads: PNG plots in the papers' style and a self-contained `report.html` that
+//! shows them next to the metric tables.
+//!
+//! `figure` holds what a plot shows (built by the protocols from the observables they computed),
+//! `figures` builds the CaloClouds II and CaloChallenge sets, `plots` draws PNGs, `html` writes
+//! the page. [`write_report`] puts `plots/*.png` and `report.html` into a folder, each file
+//! written to a temporary name and renamed, so a crash never leaves half a file.
+
+pub mod figure;
+pub mod figures;
+pub mod html;
+pub mod plots;
+
+use std::path::{Path, PathBuf};
+
+pub use figure::{Binned, BinnedPair, Figure, MatrixDiff};
+pub use html::Section;
+pub use plots::{render_png, PlotError};
+
+#[derive(Debug, thiserror::Error)]
+pub enum ReportError {
+    #[error("{path}: {source}")]
+    Io {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    #[error(transparent)]
+    Plot(#[from] PlotError),
+    #[error("figure name `{0}` is not a plain file stem (a-z, 0-9, _, -)")]
+    BadName(String),
+}
+
+/// What [`write_report`] wrote.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ReportFiles {
+    pub html: PathBuf,
+    pub plots: Vec<PathBuf>,
+}
+
+fn io(path: &Path) -> impl Fn(std::io::Error) -> ReportError + '_ {
+    move |source| ReportError::Io {
+        path: path.to_path_buf(),
+        source,
+    }
+}
+
+/// Write `bytes` next to `dest` under a hidden temporary name, then rename it into place.
+pub fn write_atomic(dest: &Path, bytes: &[u8]) -> Result<(), ReportError> {
+    let name = dest
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    let tmp = dest.with_file_name(format!(".{name}.tmp"));
+    std::fs::write(&tmp, bytes).map_err(io(&tmp))?;
+    std::fs::rename(&tmp, dest).map_err(|e| {
+        let _ = std::fs::remove_file(&tmp);
+        io(dest)(e)
+    })
+}
+
+fn check_name(name: &str) -> Result<(), ReportError> {
+    let ok = !name.is_empty()
+        && name
+            .chars()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_' || c == '-');
+    if ok {
+        Ok(())
+    } else {
+        Err(ReportError::BadName(name.to_string()))
+    }
+}
+
+/// Draw every figure of every section into `dir/plots/NAME.png` and write `dir/report.html`.
+pub fn write_report(
+    dir: &Path,
+    title: &str,
+    sections: &[Section],
+) -> Result<ReportFiles, ReportError> {
+    let plot_dir = dir.join("plots");
+    let figures: Vec<&Figure> = sections.iter().flat_map(|s| s.figures).collect();
+    for f in &figures {
+        check_name(f.name())?;
+    }
+    if !figures.is_empty() {
+        std::fs::create_dir_all(&plot_dir).map_err(io(&plot_dir))?;
+    }
+    let mut plots = Vec::with_capacity(figures.len());
+    for f in figures {
+        let png = render_png(f)?;
+        let path = plot_dir.join(format!("{}.png", f.name()));
+        write_atomic(&path, &png)?;
+        plots.push(path);
+    }
+    let html_path = dir.join("report.html");
+    write_atomic(&html_path, html::report_html(title, sections).as_bytes())?;
+    Ok(ReportFiles {
+        html: html_path,
+        plots,
+    })
+}

@@ -1,0 +1,238 @@
+//! A whole PointWise Net training run: data, normalisation, resumable loop, evaluation on the
+//! held-out showers, and the exported EMA weights. This is what `calogen train` should call.
+
+use super::distil::{DistilConfig, DistilTask};
+use super::training::{draw_batch, edm_loss, EdmTask};
+use super::{Cc2Config, PointWiseNet};
+use crate::data::{PointNormalisation, ShowerSet};
+use crate::engine::checkpoint::save_weights;
+use crate::engine::rng::{normal, normals, stream};
+use crate::engine::{LossHistory, Result, Trainer};
+use crate::{infer_device, train_device};
+use burn::module::Module;
+use calogen_data::PointClouds;
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+pub struct RunSummary {
+    pub steps: u64,
+    pub history: LossHistory,
+    /// Held-out EDM loss of the EMA weights (fixed noise), at start and end of this invocation.
+    pub eval_before: f64,
+    pub eval_after: f64,
+    pub weights: PathBuf,
+}
+
+/// Held-out loss with a fixed stream, so values are comparable across a run.
+pub fn eval_loss(
+    model: &PointWiseNet,
+    showers: &PointClouds,
+    norm: &PointNormalisation,
+    cfg: &Cc2Config,
+    batches: usize,
+) -> f64 {
+    let mut rng = stream(cfg.trainer.seed, "eval");
+    let device = infer_device();
+    let (b, n) = (cfg.batch.showers, cfg.batch.points_per_shower);
+    let e = &cfg.edm;
+    let mut total = 0.0;
+    for _ in 0..batches {
+        let batch = draw_batch(showers, norm, &cfg.cond, b, n, &mut rng);
+        let sigma: Vec<f64> = (0..b)
+            .map(|_| (e.p_mean + e.p_std * normal(&mut rng) as f64).exp())
+            .collect();
+        let eps = normals(&mut rng, b * n * 4);
+        total += edm_loss(model, &batch, &sigma, &eps, e.sigma_data, &device).into_scalar::<f64>();
+    }
+    total / batches as f64
+}
+
+pub fn metadata(
+    cfg: &Cc2Config,
+    norm: &PointNormalisation,
+    n_layers: usize,
+) -> BTreeMap<String, String> {
+    BTreeMap::from([
+        ("model".into(), "caloclouds2-pointwise-net".into()),
+        ("config".into(), cfg.to_toml()),
+        (
+            "normalisation".into(),
+            toml::to_string(norm).expect("serialises"),
+        ),
+        ("n_layers".into(), n_layers.to_string()),
+        ("inference".into(), inference_json(cfg, norm, n_layers)),
+    ])
+}
+
+/// Everything the fused inference in `calogen-models` needs, as JSON (that crate reads no TOML).
+pub fn inference_json(cfg: &Cc2Config, norm: &PointNormalisation, n_layers: usize) -> String {
+    let st = |s: &crate::data::Standardiser| serde_json::json!({"mean": s.mean, "std": s.std});
+    serde_json::json!({
+        "features": cfg.net.features,
+        "hidden": cfg.net.hidden,
+        "time_dim": cfg.net.time_dim,
+        "cond_dim": cfg.net.cond_dim,
+        "sigma_data": cfg.edm.sigma_data,
+        "sigma_min": cfg.edm.sigma_min,
+        "sigma_max": cfg.edm.sigma_max,
+        "rho": cfg.edm.rho,
+        "steps": cfg.edm.steps,
+        "energy_scale_mev": cfg.cond.energy_scale_mev,
+        "points_scale": cfg.cond.points_scale,
+        "n_layers": n_layers,
+        "norm": {"x": st(&norm.x), "y": st(&norm.y), "z": st(&norm.z), "ln_e": st(&norm.ln_e)},
+    })
+    .to_string()
+}
+
+/// Rewrites exported weights with the current metadata (e.g. to add the `inference` entry to a
+/// file written by an older build); `model` kind is kept.
+pub fn reexport(src: &Path, dst: &Path) -> Result<()> {
+    let (net, meta) = load(src, &infer_device())?;
+    let mut m = metadata(&meta.cfg, &meta.norm, meta.n_layers);
+    m.insert("model".into(), meta.model);
+    save_weights(dst, &net, m)
+}
+
+/// Trains (or resumes) in `out_dir`: `checkpoint.safetensors` and, at the end,
+/// `pointwise_net_ema.safetensors`.
+pub fn train(cfg: &Cc2Config, data: &Path, out_dir: &Path) -> Result<RunSummary> {
+    std::fs::create_dir_all(out_dir)?;
+    let set = ShowerSet::open(data, crate::data::showers::N_EVAL)?;
+    let norm = PointNormalisation::fit(&set.train);
+    let device = train_device();
+    let ckpt = out_dir.join("checkpoint.safetensors");
+    let net = cfg.net.clone();
+    let mut t = Trainer::resume_or_new(
+        cfg.trainer.clone(),
+        |r| PointWiseNet::new(&net, r, &device),
+        &ckpt,
+    )?;
+    t.extra = metadata(cfg, &norm, set.n_layers);
+    let eval_before = eval_loss(&t.ema.model, &set.eval, &norm, cfg, 4);
+    let task = EdmTask {
+        showers: &set.train,
+        norm,
+        cfg,
+        device: device.clone(),
+    };
+    t.run(&task, Some(&ckpt), u64::MAX)?;
+    let eval_after = eval_loss(&t.ema.model, &set.eval, &norm, cfg, 4);
+    let weights = out_dir.join("pointwise_net_ema.safetensors");
+    save_weights(&weights, &t.ema.model, metadata(cfg, &norm, set.n_layers))?;
+    Ok(RunSummary {
+        steps: t.step,
+        history: t.history.clone(),
+        eval_before,
+        eval_after,
+        weights,
+    })
+}
+
+/// What an exported PointWise Net file holds besides the weights.
+#[derive(Debug, Clone)]
+pub struct NetMeta {
+    pub cfg: Cc2Config,
+    pub norm: PointNormalisation,
+    pub n_layers: usize,
+    /// `caloclouds2-pointwise-net` (EDM teacher) or `caloclouds2-consistency` (one step).
+    pub model: String,
+}
+
+/// Loads exported PointWise Net weights (EDM or distilled) onto `device`.
+pub fn load(path: &Path, device: &burn::tensor::Device) -> Result<(PointWiseNet, NetMeta)> {
+    let bad = |msg: String| crate::engine::TrainError::Checkpoint {
+        path: path.display().to_string(),
+        msg,
+    };
+    let meta = crate::engine::st::StFile::load(path)?.metadata;
+    let get = |k: &str| {
+        meta.get(k)
+            .ok_or_else(|| bad(format!("metadata `{k}` missing")))
+    };
+    let cfg = Cc2Config::from_toml(get("config")?)?;
+    let norm: PointNormalisation =
+        toml::from_str(get("normalisation")?).map_err(|e| bad(format!("normalisation: {e}")))?;
+    let n_layers = get("n_layers")?
+        .parse()
+        .map_err(|e| bad(format!("n_layers: {e}")))?;
+    let model = get("model")?.clone();
+    let net = PointWiseNet::new(&cfg.net, &mut stream(0, "init"), device);
+    let (net, _) = crate::engine::checkpoint::load_weights(path, net)?;
+    Ok((
+        net,
+        NetMeta {
+            cfg,
+            norm,
+            n_layers,
+            model,
+        },
+    ))
+}
+
+/// Held-out distillation loss (fixed stream) of `model` against the target `target`.
+pub fn eval_distil_loss(task: &DistilTask, model: &PointWiseNet, target: &PointWiseNet) -> f64 {
+    let mut rng = stream(task.distil.trainer.seed, "eval");
+    let mut total = 0.0;
+    let batches = 4;
+    for _ in 0..batches {
+        let (batch, n_idx, eps) = task.draw(&mut rng);
+        total += task
+            .loss_for(model, target, &batch, &n_idx, &eps)
+            .into_scalar::<f64>();
+    }
+    total / batches as f64
+}
+
+/// Consistency distillation of the EDM teacher `teacher` (exported weights) in `out_dir`:
+/// `distil_checkpoint.safetensors` (resumable) and `consistency_ema.safetensors` (the target
+/// EMA θ⁻, the one-step sampling weights).
+pub fn distil(
+    teacher: &Path,
+    dcfg: &DistilConfig,
+    data: &Path,
+    out_dir: &Path,
+) -> Result<RunSummary> {
+    std::fs::create_dir_all(out_dir)?;
+    let (teacher_net, meta) = load(teacher, &infer_device())?;
+    if meta.model != "caloclouds2-pointwise-net" {
+        return Err(crate::engine::TrainError::Config(format!(
+            "{}: model `{}` is not an EDM PointWise Net",
+            teacher.display(),
+            meta.model
+        )));
+    }
+    let set = ShowerSet::open(data, crate::data::showers::N_EVAL)?;
+    let device = train_device();
+    let ckpt = out_dir.join("distil_checkpoint.safetensors");
+    let mut t = Trainer::resume_or_new(
+        dcfg.trainer(),
+        |_| load(teacher, &device).expect("teacher loaded above").0,
+        &ckpt,
+    )?;
+    let mut export = metadata(&meta.cfg, &meta.norm, meta.n_layers);
+    export.insert("model".into(), "caloclouds2-consistency".into());
+    export.insert("distil".into(), dcfg.to_toml());
+    t.extra = export.clone();
+    let task = |showers| DistilTask {
+        showers,
+        norm: meta.norm,
+        cfg: &meta.cfg,
+        distil: dcfg,
+        teacher: &teacher_net,
+        device: device.clone(),
+    };
+    let plain = |m: &PointWiseNet| m.valid();
+    let eval_before = eval_distil_loss(&task(&set.eval), &plain(&t.model), &t.ema.model);
+    t.run(&task(&set.train), Some(&ckpt), u64::MAX)?;
+    let eval_after = eval_distil_loss(&task(&set.eval), &plain(&t.model), &t.ema.model);
+    let weights = out_dir.join("consistency_ema.safetensors");
+    save_weights(&weights, &t.ema.model, export)?;
+    Ok(RunSummary {
+        steps: t.step,
+        history: t.history.clone(),
+        eval_before,
+        eval_after,
+        weights,
+    })
+}
