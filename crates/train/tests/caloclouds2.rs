@@ -64,3 +64,19 @@ fn weights_roundtrip_and_heun_uses_25_evaluations() {
     assert!(pc.layer.iter().all(|&l| l < 30));
     assert!(pc.energy.iter().all(|&e| e > 0.0));
 }
+
+#[test]
+fn committed_training_configs_parse() {
+    use calogen_train::caloclouds2::distil::DistilConfig;
+    use calogen_train::showerflow::FlowConfig;
+    let f = FlowConfig::from_toml(include_str!("../configs/cc2/showerflow.toml")).unwrap();
+    assert_eq!((f.blocks, f.hidden, f.trainer.steps), (4, 64, 1200));
+    let p = calogen_train::caloclouds2::Cc2Config::from_toml(include_str!(
+        "../configs/cc2/pointwise.toml"
+    ))
+    .unwrap();
+    assert_eq!(p.net.hidden, vec![128, 256, 512, 256, 128]);
+    let d = DistilConfig::from_toml(include_str!("../configs/cc2/distil.toml")).unwrap();
+    assert_eq!((d.boundaries, d.target_ema), (18, 0.95));
+    assert_eq!(d.trainer().ema_decay, 0.95);
+}

@@ -108,10 +108,10 @@ impl Cc2Network {
                         let mut den2 = std::mem::take(out);
                         self.denoise(ws, i + 1, &xe, &cond, &mut den2)?;
                         nfe += 1;
-                        for k in 0..x.len() {
-                            let d1 = (x[k] - den[k]) / s;
-                            let d2 = (xe[k] - den2[k]) / s_next;
-                            x[k] += 0.5 * h * (d1 + d2);
+                        for (((xv, &dv), &ev), &d2v) in x.iter_mut().zip(&den).zip(&xe).zip(&den2) {
+                            let d1 = (*xv - dv) / s;
+                            let d2 = (ev - d2v) / s_next;
+                            *xv += 0.5 * h * (d1 + d2);
                         }
                         *out = den2;
                     } else {

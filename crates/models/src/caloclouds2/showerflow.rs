@@ -169,9 +169,9 @@ impl Cc2ShowerFlow {
             leaky(&mut h);
             let raw = c.out.apply(&h);
             let d_b = xp.len() - c.d_a;
-            for j in 0..d_b {
-                let v = xp[c.d_a + j];
-                xp[c.d_a + j] = if c.spline {
+            for (j, xv) in xp[c.d_a..].iter_mut().enumerate() {
+                let v = *xv;
+                *xv = if c.spline {
                     let per = 3 * cfg.bins - 1;
                     spline_inverse(
                         v as f64,
