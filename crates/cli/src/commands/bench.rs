@@ -28,7 +28,7 @@ use crate::progress;
 /// CaloChallenge timing protocol for a model (--model).
 #[derive(clap::Args)]
 #[command(after_help = "Examples:\n  \
-    calogen bench                      # network table + end-to-end 50 GeV shower, 1 thread\n  \
+    calogen bench                      # CC3 network table + 50 GeV showers end to end (CC3, CC II)\n  \
     calogen bench --quick --json speed.json\n  \
     calogen bench --model caloclouds3 --batch 1,100,10000 --repeats 10\n  \
     calogen bench --model caloclouds3 --batch 1,100 --threads 1 --json protocol.json\n\
@@ -149,26 +149,37 @@ struct ShapeRow {
 }
 
 #[derive(Serialize)]
-struct Stage {
-    name: &'static str,
-    ms: Summary,
+pub(crate) struct Stage {
+    pub name: &'static str,
+    pub ms: Summary,
 }
 
 #[derive(Serialize)]
-struct EndToEnd {
-    energy_gev: f32,
-    points: usize,
-    points_source: String,
-    geometry: String,
-    included: Vec<&'static str>,
-    not_included: Vec<&'static str>,
-    ms: Summary,
+pub(crate) struct EndToEnd {
+    pub energy_gev: f32,
+    pub points: usize,
+    pub points_source: String,
+    pub geometry: String,
+    pub included: Vec<&'static str>,
+    pub not_included: Vec<&'static str>,
+    pub ms: Summary,
     /// Thread CPU time of the whole chain (excludes time other jobs held the core).
-    cpu_ms: Option<Summary>,
-    stages: Vec<Stage>,
-    cells_per_shower: usize,
-    target_ms: f64,
-    target_met: bool,
+    pub cpu_ms: Option<Summary>,
+    pub stages: Vec<Stage>,
+    pub cells_per_shower: usize,
+    pub target_ms: f64,
+    pub target_met: bool,
+}
+
+/// The CaloClouds II shower beside the references its paper and issue name.
+#[derive(Serialize)]
+struct Cc2EndToEnd {
+    #[serde(flatten)]
+    timing: EndToEnd,
+    geant4_ms: f64,
+    paper_ms: f64,
+    /// Geant4 time / ours (wall median).
+    speedup_vs_geant4: f64,
 }
 
 #[derive(Serialize)]
@@ -183,6 +194,7 @@ struct NetworkReport {
     shapes: Vec<ShapeRow>,
     torch_64x1500_as_64_calls_ms: (f64, f64),
     end_to_end_50gev: EndToEnd,
+    caloclouds2_end_to_end_50gev: Cc2EndToEnd,
 }
 
 #[derive(Serialize)]
@@ -215,7 +227,7 @@ fn run_network(args: &Args) -> Result<()> {
         _ => 101,
     };
     let warmup = if args.quick { 1 } else { 3 };
-    let pb = progress::bar_units(TORCH_REFERENCE.len() as u64 + 3, "bench", "steps");
+    let pb = progress::bar_units(TORCH_REFERENCE.len() as u64 + 4, "bench", "steps");
     // Other jobs on a shared machine only ever slow a run down: the peak is measured before and
     // after the timings and the higher value kept.
     let peak_before = peak_gflops(isa, peak_opts);
@@ -234,6 +246,9 @@ fn run_network(args: &Args) -> Result<()> {
         pb.inc(1);
     }
     let e2e = end_to_end(args, warmup)?;
+    pb.inc(1);
+    let cc2_reps = args.repeats.unwrap_or(if args.quick { 5 } else { 51 });
+    let cc2 = super::bench_cc2::end_to_end(args.seed, warmup, cc2_reps)?;
     pb.inc(1);
     let peak_after = peak_gflops(isa, peak_opts);
     pb.finish_and_clear();
@@ -276,6 +291,12 @@ fn run_network(args: &Args) -> Result<()> {
         shapes,
         torch_64x1500_as_64_calls_ms: TORCH_64X1500_AS_64_CALLS_MS,
         end_to_end_50gev: e2e,
+        caloclouds2_end_to_end_50gev: Cc2EndToEnd {
+            geant4_ms: super::bench_cc2::GEANT4_MS,
+            paper_ms: super::bench_cc2::PAPER_MS,
+            speedup_vs_geant4: super::bench_cc2::GEANT4_MS / cc2.ms.median,
+            timing: cc2,
+        },
     };
     print_network(&report);
     if let Some(path) = &args.json {
@@ -356,8 +377,20 @@ fn print_network(r: &NetworkReport) {
          fastest PyTorch variant; ceiling: the speed-up at 100 % of the measured peak (these flops \
          cannot run faster on this core)."
     );
-    let e = &r.end_to_end_50gev;
     println!();
+    println!("CaloClouds3 (official weights):");
+    print_end_to_end(&r.end_to_end_50gev);
+    let c = &r.caloclouds2_end_to_end_50gev;
+    println!();
+    println!("CaloClouds II (embedded model, one-step consistency network):");
+    print_end_to_end(&c.timing);
+    println!(
+        "  Geant4 on this machine kind {} ms ({:.0}× slower than this median); paper 000: {} ms (its CPU)",
+        c.geant4_ms, c.speedup_vs_geant4, c.paper_ms
+    );
+}
+
+fn print_end_to_end(e: &EndToEnd) {
     println!(
         "End-to-end {} GeV shower, {} points ({}), into `{}` cells: median {:.3} ms, min {:.3} ms, CPU median {} ms (target ≤ {} ms: {})",
         e.energy_gev,

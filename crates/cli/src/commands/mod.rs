@@ -1,4 +1,5 @@
 pub mod bench;
+pub mod bench_cc2;
 pub mod calibrate;
 pub mod evaluate;
 pub mod generate;

@@ -57,6 +57,20 @@ impl CellShowers {
         self.incident_energy.is_empty()
     }
 
+    /// Empties the batch, keeping the allocations.
+    pub fn clear(&mut self) {
+        self.offsets.clear();
+        self.offsets.push(0);
+        self.layer.clear();
+        self.ix.clear();
+        self.iy.clear();
+        self.energy.clear();
+        self.incident_energy.clear();
+        if let Some(d) = &mut self.direction {
+            d.clear();
+        }
+    }
+
     pub fn n_cells(&self) -> usize {
         self.energy.len()
     }

@@ -57,6 +57,21 @@ impl PointClouds {
         }
     }
 
+    /// Empties the batch, keeping the allocations (one shower at a time in a hot loop).
+    pub fn clear(&mut self) {
+        self.offsets.clear();
+        self.offsets.push(0);
+        self.x.clear();
+        self.y.clear();
+        self.z.clear();
+        self.layer.clear();
+        self.energy.clear();
+        self.incident_energy.clear();
+        if let Some(d) = &mut self.direction {
+            d.clear();
+        }
+    }
+
     pub fn with_capacity(showers: usize, points: usize) -> Self {
         Self {
             offsets: {
