@@ -33,12 +33,12 @@ pub use project::{
 pub enum Geometry {
     Planar(PlanarGeometry),
     CaloChallenge(Voxelisation),
+    /// A realistic barrel segment (`kind = "barrel"`): rotated staves, staggered layers, dead gaps.
+    Barrel(BarrelGeometry),
 }
 
-/// What a TOML file's `kind` selects. A realistic detector (the ILD barrel segment of
-/// `../shared/data/caloclouds3/ild_cell_map`: rotated staves, staggered layers, dead gaps) needs more
-/// than a plane of square cells: it becomes a third `kind` here and a third `Geometry` variant, leaving
-/// the existing files valid.
+/// What a TOML file's `kind` selects (`barrel` is read by [`BarrelGeometry::parse`], whose spec keeps
+/// its own `kind` field).
 #[derive(Deserialize)]
 #[serde(tag = "kind", rename_all = "lowercase")]
 enum Spec {
@@ -50,6 +50,9 @@ impl Geometry {
     /// A built-in name (`ild-ecal`, `calochallenge-ds2`, …; see [`registry::names`]) or the path of a
     /// TOML file. A CaloChallenge TOML names its XML relative to its own folder.
     pub fn load(name_or_path: &str) -> Result<Self> {
+        if let Some((_, toml)) = registry::BARREL.iter().find(|(n, _)| *n == name_or_path) {
+            return Ok(Self::Barrel(BarrelGeometry::parse(toml, name_or_path)?));
+        }
         if let Some((_, toml)) = registry::BUILT_IN.iter().find(|(n, _)| *n == name_or_path) {
             return Self::parse(toml, name_or_path, |rel| {
                 registry::XML
@@ -93,6 +96,14 @@ impl Geometry {
         source: &str,
         read_xml: impl FnOnce(&str) -> Result<String>,
     ) -> Result<Self> {
+        #[derive(Deserialize)]
+        struct Kind {
+            kind: Option<String>,
+        }
+        let kind = toml::from_str::<Kind>(toml_text).ok().and_then(|k| k.kind);
+        if kind.as_deref() == Some("barrel") {
+            return Ok(Self::Barrel(BarrelGeometry::parse(toml_text, source)?));
+        }
         let spec: Spec = toml::from_str(toml_text).map_err(|e| {
             let field = e
                 .span()
@@ -118,6 +129,7 @@ impl Geometry {
         match self {
             Self::Planar(p) => &p.name,
             Self::CaloChallenge(v) => &v.name,
+            Self::Barrel(b) => &b.name,
         }
     }
 
@@ -125,6 +137,7 @@ impl Geometry {
         match self {
             Self::Planar(p) => p.n_layers(),
             Self::CaloChallenge(v) => v.n_layers(),
+            Self::Barrel(b) => b.n_layers(),
         }
     }
 }

@@ -52,13 +52,13 @@ pub const XML: &[(&str, &str)] = &[
     ),
 ];
 
+/// Every built-in name, planar and CaloChallenge first, then the barrels.
 pub fn names() -> Vec<&'static str> {
-    BUILT_IN.iter().map(|(n, _)| *n).collect()
+    BUILT_IN.iter().chain(BARREL).map(|(n, _)| *n).collect()
 }
 
-/// Built-in realistic barrels (`kind = "barrel"`), loaded with
-/// [`BarrelGeometry::load`](crate::barrel::BarrelGeometry::load). Kept apart from [`BUILT_IN`]
-/// until `Geometry` has a barrel variant (every `match` on `Geometry` must handle it first).
+/// Built-in realistic barrels (`kind = "barrel"`): [`Geometry::load`](crate::Geometry::load) and
+/// [`BarrelGeometry::load`](crate::barrel::BarrelGeometry::load) both find them here.
 pub const BARREL: &[(&str, &str)] = &[(
     "ild-ecal-barrel",
     include_str!("../../../geometries/ild-ecal-barrel.toml"),

@@ -7,8 +7,8 @@ use anyhow::{bail, Context, Result};
 use calogen_data::formats::{CaloChallengeWriter, CellsWriter, PointsWriter};
 use calogen_data::{CellShowers, PointLayout, ShowerBatch, ShowerFileOptions};
 use calogen_geometry::{
-    cells_to_points, project_points_to_voxels, CellProjector, Geometry, OutsideReport,
-    PlanarGeometry,
+    cells_to_points, project_points_to_voxels, BarrelProjector, BarrelReport, CellProjector,
+    Geometry, OutsideReport, PlanarGeometry,
 };
 use serde::Serialize;
 
@@ -20,9 +20,12 @@ use crate::progress;
 #[command(after_help = "Examples:\n  \
     calogen project --geometry ild-ecal fixtures/ild_photons_small.h5 cells.h5\n  \
     calogen project --geometry calochallenge-ds2 points.h5 voxels.h5\n  \
+    calogen project --geometry ild-ecal-barrel fixtures/ild_photons_small.h5 barrel_cells.h5\n  \
     calogen project --geometry ild-ecal --cells-to-points fixtures/ild_photons_small.h5 points.h5\n\
     Built-in geometries: ild-ecal, ild-ecal-wide, ild-ecal-hcal, calochallenge-ds1-photons,\n  \
-    calochallenge-ds1-pions, calochallenge-ds2, calochallenge-ds3 (or the path of a TOML file).")]
+    calochallenge-ds1-pions, calochallenge-ds2, calochallenge-ds3, ild-ecal-barrel (the real ILD\n  \
+    cell map: showers enter at its gun position, energy in dead gaps is lost and reported), or the\n  \
+    path of a TOML file.")]
 pub struct Args {
     /// Geometry: a built-in name or a TOML file.
     #[arg(long)]
@@ -58,6 +61,11 @@ struct Summary {
     entries_out: usize,
     outside_points: usize,
     outside_energy_fraction: f64,
+    /// Barrel geometries: points and energy fraction lost in dead gaps between wafers.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    gap_points: Option<usize>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    gap_energy_fraction: Option<f64>,
     seconds: f64,
 }
 
@@ -85,6 +93,8 @@ pub fn run(args: Args) -> Result<()> {
         entries_out: 0,
         outside_points: 0,
         outside_energy_fraction: 0.0,
+        gap_points: None,
+        gap_energy_fraction: None,
         seconds: 0.0,
     };
     let mut report = OutsideReport::default();
@@ -92,7 +102,7 @@ pub fn run(args: Args) -> Result<()> {
     if args.cells_to_points {
         let Geometry::Planar(g) = &geometry else {
             bail!(
-                "--cells-to-points needs a planar geometry, `{}` is a CaloChallenge voxelisation",
+                "--cells-to-points needs a planar geometry, `{}` is not one",
                 geometry.name()
             );
         };
@@ -140,6 +150,37 @@ pub fn run(args: Args) -> Result<()> {
                     pb.inc(p.len() as u64);
                 }
                 w.finish()?;
+            }
+            Geometry::Barrel(g) => {
+                // Every shower enters where the CaloClouds gun points (the geometry's `gun`); the
+                // file's points are in the local shower frame (x, y transverse, layer index).
+                let at = g.gun_placement();
+                let mut w = CellsWriter::create(
+                    &args.output,
+                    &format!(
+                        "{} ({} mm); cell (layer, column, row) of the top stave's wafer lattice",
+                        g.name, g.cell_mm
+                    ),
+                    file.direction().is_some(),
+                )?;
+                let mut projector = BarrelProjector::new(g);
+                let mut barrel = BarrelReport::default();
+                for batch in file.chunks(chunk) {
+                    let ShowerBatch::Points(p) = batch? else {
+                        unreachable!()
+                    };
+                    let mut cells = CellShowers::new();
+                    cells.direction = p.direction.as_ref().map(|_| Vec::new());
+                    projector.project_clouds(&p, at, &mut cells, &mut barrel);
+                    summary.entries_in += p.n_points();
+                    summary.entries_out += cells.n_cells();
+                    w.append(&cells)?;
+                    pb.inc(p.len() as u64);
+                }
+                w.finish()?;
+                summary.gap_points = Some(barrel.gap_points.iter().sum());
+                summary.gap_energy_fraction = Some(barrel.gap_fraction());
+                report.extend(&barrel.outside);
             }
             Geometry::CaloChallenge(v) => {
                 let mut w = CaloChallengeWriter::create(&args.output, v.n_voxels)?;
@@ -213,6 +254,9 @@ fn print_summary(s: &Summary, args: &Args) -> Result<()> {
             "  outside       {} points, {:.3e} of the energy",
             s.outside_points, s.outside_energy_fraction
         );
+    }
+    if let (Some(n), Some(f)) = (s.gap_points, s.gap_energy_fraction) {
+        println!("  dead gaps     {n} points, {f:.3e} of the energy (lost, as in the detector)");
     }
     println!("  time          {:.2} s", s.seconds);
     Ok(())
