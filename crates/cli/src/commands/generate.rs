@@ -8,7 +8,7 @@ use anyhow::{bail, Context, Result};
 use calogen_data::formats::{CellsWriter, PointsWriter};
 use calogen_data::{CellShowers, PointClouds, PointLayout};
 use calogen_geometry::{CellProjector, Geometry, OutsideReport};
-use calogen_models::caloclouds2::Cc2Model;
+use calogen_models::caloclouds2::{Cc2Model, Cc2Network};
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 
@@ -19,13 +19,18 @@ use crate::progress;
 #[command(after_help = "Examples:\n  \
     calogen generate --energy 10GeV..90GeV --n 1000 --out showers.h5 --format both\n  \
     calogen generate --energy 50000 --n 100 --out cells.h5 --format cells --seed 7\n  \
-    calogen generate --model runs/cc2 --energy 10000..90000 --n 1000 --out showers.h5\n\
+    calogen generate --model runs/cc2 --energy 10000..90000 --n 1000 --out showers.h5\n  \
+    calogen generate --net crates/models/assets/caloclouds2/teacher_edm.safetensors --energy 50GeV --n 10 --out heun.h5\n\
     Energies are MeV unless suffixed (GeV, MeV); a range draws uniformly, one shower at a time.")]
 pub struct Args {
     /// Model directory (showerflow.safetensors, pointwise.safetensors, calibration.json);
     /// default: the embedded model.
     #[arg(long)]
     pub model: Option<PathBuf>,
+    /// A PointWise Net file to use instead of the model's (e.g. the EDM teacher,
+    /// `teacher_edm.safetensors`, sampled with Heun); its metadata says which sampler runs.
+    #[arg(long)]
+    pub net: Option<PathBuf>,
     /// Incident energy: a value or a range LO..HI, MeV unless suffixed with GeV/MeV.
     #[arg(long)]
     pub energy: String,
@@ -141,7 +146,10 @@ pub fn run(args: Args) -> Result<()> {
         bail!("--n must be at least 1");
     }
     let (lo, hi) = parse_energy(&args.energy)?;
-    let model = load_model(args.model.as_deref())?;
+    let mut model = load_model(args.model.as_deref())?;
+    if let Some(p) = &args.net {
+        model.net = Cc2Network::load(p)?;
+    }
     let es = energies(lo, hi, args.n, args.seed);
     let pool = rayon::ThreadPoolBuilder::new()
         .num_threads(args.threads.max(1))
@@ -196,6 +204,7 @@ pub fn run(args: Args) -> Result<()> {
         "seed": args.seed,
         "threads": args.threads,
         "model": args.model.as_ref().map_or("embedded".to_string(), |p| p.display().to_string()),
+        "net": args.net.as_ref().map(|p| p.display().to_string()),
         "sampler": format!("{:?}", model.net.kind),
         "generate_seconds": gen_s,
         "project_seconds": proj_s,

@@ -4,6 +4,7 @@
 pub mod calochallenge;
 pub mod caloclouds;
 pub mod calohadronic;
+pub mod paper000;
 
 pub use calochallenge::{evaluate_calochallenge, CaloChallengeConfig, CaloChallengeResult};
 pub use caloclouds::{evaluate_caloclouds, CaloCloudsConfig, CaloCloudsResult};
