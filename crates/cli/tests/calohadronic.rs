@@ -171,3 +171,42 @@ fn multiclass_runs_and_reports_every_model() {
     assert!(!o.status.success());
     assert!(String::from_utf8_lossy(&o.stderr).contains("at least two"));
 }
+
+#[test]
+fn pions_report_has_the_papers_plots() {
+    let dir = tempfile::tempdir().unwrap();
+    run(
+        &[
+            "evaluate",
+            "--protocol",
+            "calohadronic",
+            "--geometry",
+            "ild-ecal-hcal",
+            "--reference-showers",
+            "0..12",
+            "--generated-showers",
+            "12..25",
+        ],
+        "pions_small.h5",
+        dir.path(),
+    );
+    let html = std::fs::read_to_string(dir.path().join("report.html")).unwrap();
+    for name in [
+        "e_sum",
+        "e_hcal",
+        "start_layer",
+        "e_cell",
+        "longitudinal_profile",
+        "radial_profile",
+        "pca_angle_top100",
+        "pearson_difference",
+    ] {
+        let png = dir.path().join("plots").join(format!("{name}.png"));
+        let bytes = std::fs::read(&png).unwrap_or_else(|e| panic!("{}: {e}", png.display()));
+        assert_eq!(&bytes[1..4], b"PNG", "{name}");
+        assert!(
+            html.contains(&format!("plots/{name}.png")),
+            "{name} not in the report"
+        );
+    }
+}

@@ -211,11 +211,11 @@ pub fn run(args: Args) -> Result<()> {
             chd = Some(calogen_eval::protocols::evaluate_calohadronic(&reference, &generated, g, &cfg)?);
         }
         (Protocol::Calohadronic, _) => bail!(
-            "the calohadronic protocol needs a planar geometry (ild-ecal-hcal, ild-ecal-wide, …); `{}` is a CaloChallenge voxelisation",
+            "the calohadronic protocol needs a planar geometry (ild-ecal-hcal, ild-ecal-wide, …); `{}` is not one",
             geometry.name()
         ),
         (Protocol::Caloclouds, _) => bail!(
-            "the caloclouds protocol needs a planar geometry; `{}` is a CaloChallenge voxelisation",
+            "the caloclouds protocol needs a planar geometry (ild-ecal, …); `{}` is not one",
             geometry.name()
         ),
         (Protocol::Calochallenge, _) => bail!(
@@ -249,9 +249,10 @@ pub fn run(args: Args) -> Result<()> {
     let md = markdown(&metrics);
     write_atomic(&args.out.join("report.md"), &md)?;
     if !args.no_plots {
-        let figures = match (&cc, &ch) {
-            (Some(r), _) => &r.figures[..],
-            (_, Some(r)) => &r.figures[..],
+        let figures = match (&cc, &ch, &chd) {
+            (Some(r), _, _) => &r.figures[..],
+            (_, Some(r), _) => &r.figures[..],
+            (_, _, Some(r)) => &r.figures[..],
             _ => &[],
         };
         let section = calogen_eval::report::Section {

@@ -41,6 +41,8 @@ use crate::metrics::wasserstein::wasserstein_1d;
 use crate::observables::shape::{
     angle_error, principal_axis, shower_hits, shower_shapes, ShowerShapes,
 };
+use crate::report::figures::{self, HadronicInputs};
+use crate::report::Figure;
 use crate::rng::SeededSampler;
 use crate::stats::{mean, median, std, MeanStd};
 
@@ -192,6 +194,9 @@ pub struct CaloHadronicResult {
     /// Means of headline observables, [reference, generated].
     pub means: BTreeMap<String, [f64; 2]>,
     pub config: CaloHadronicConfig,
+    /// The report's plots (not part of metrics.json).
+    #[serde(skip)]
+    pub figures: Vec<Figure>,
 }
 
 /// Hits above threshold of all showers, flat, with per-shower offsets.
@@ -205,6 +210,24 @@ struct HitTable {
 impl HitTable {
     fn range(&self, i: usize) -> std::ops::Range<usize> {
         self.offsets[i]..self.offsets[i + 1]
+    }
+
+    /// Energy per shower and bin of `coord` (`n × (edges − 1)`, row-major): the rows of a mean
+    /// profile plot. Hits outside the edges are not counted.
+    fn energy_rows(&self, coord: &[f64], edges: &[f64]) -> Vec<f64> {
+        let w = edges.len().saturating_sub(1);
+        let n = self.offsets.len() - 1;
+        let mut rows = vec![0.0; n * w];
+        for i in 0..n {
+            for k in self.range(i) {
+                let v = coord[k];
+                let b = edges.partition_point(|&e| e <= v);
+                if b >= 1 && b <= w && v <= edges[w] {
+                    rows[i * w + b - 1] += self.energy[k];
+                }
+            }
+        }
+        rows
     }
 
     /// The hits of the showers `idx`: (energy, layer, radius).
@@ -788,7 +811,77 @@ pub fn evaluate_calohadronic(
         means.insert("e_hcal_mev".into(), [mean(&r.e_hcal), mean(&g.e_hcal)]);
     }
 
+    let figures = {
+        let captions: BTreeMap<String, String> = scores
+            .iter()
+            .map(|(k, v): (&String, &ObservableScore)| {
+                let kl = v
+                    .quantile_kl
+                    .map_or("quantile KL not finite".to_string(), |q| {
+                        format!("quantile KL {:.3} ± {:.3}", q.mean, q.std)
+                    });
+                (
+                    k.clone(),
+                    format!(
+                        "normalised W1 {:.3} ± {:.3}; {kl}",
+                        v.w1_normalised.mean, v.w1_normalised.std
+                    ),
+                )
+            })
+            .collect();
+        let layer_edges: Vec<f64> = (0..=r.n_layers).map(|l| l as f64 - 0.5).collect();
+        let rmax = rh
+            .radius
+            .iter()
+            .chain(&gh.radius)
+            .fold(0.0f64, |a, &b| a.max(b));
+        let radial_edges = if rmax > 0.0 {
+            auto_edges(&[0.0, rmax], bins)?
+        } else {
+            Vec::new()
+        };
+        let (rl, gl) = (
+            rh.energy_rows(&rh.layer, &layer_edges),
+            gh.energy_rows(&gh.layer, &layer_edges),
+        );
+        let (rr, gr) = (
+            rh.energy_rows(&rh.radius, &radial_edges),
+            gh.energy_rows(&gh.radius, &radial_edges),
+        );
+        let pearson_names: Vec<String> = names.iter().map(|n| n.to_string()).collect();
+        figures::calohadronic(&HadronicInputs {
+            reference: r,
+            generated: g,
+            columns: rc
+                .iter()
+                .zip(&gc)
+                .map(|((n, a), (_, b))| (*n, a.as_slice(), b.as_slice()))
+                .collect(),
+            hit_energy: [&rh.energy, &gh.energy],
+            layer_energy: [&rl, &gl],
+            radial_energy: [&rr, &gr],
+            radial_edges: &radial_edges,
+            // The plot starts at the smallest hit kept (per-layer thresholds differ).
+            threshold_mev: rh
+                .energy
+                .iter()
+                .chain(&gh.energy)
+                .fold(f64::INFINITY, |a, &b| a.min(b)),
+            angles: config
+                .top_percent
+                .iter()
+                .enumerate()
+                .filter(|(j, _)| rs.angles[*j][0].len() > 1 && gs.angles[*j][0].len() > 1)
+                .map(|(j, &p)| (p, rs.angles[j][0].as_slice(), gs.angles[j][0].as_slice()))
+                .collect(),
+            pearson_names: &pearson_names,
+            pearson_difference: &diff,
+            captions: &captions,
+        })
+    };
+
     Ok(CaloHadronicResult {
+        figures,
         n_reference: reference.len(),
         n_generated: generated.len(),
         threshold_mev: config.threshold_mev,

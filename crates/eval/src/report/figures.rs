@@ -12,6 +12,7 @@ use calogen_geometry::Voxelisation;
 use super::figure::{log_plot_edges, plot_edges, BinnedPair, Figure, MatrixDiff};
 use crate::metrics::histogram::challenge::{self, Dataset};
 use crate::observables::cells::RADIAL_PROFILE_EDGES;
+use crate::observables::shape::ShowerShapes;
 use crate::observables::{CellObservables, HighLevelFeatures};
 use crate::protocols::caloclouds::W1Pair;
 
@@ -371,4 +372,132 @@ impl From<BinnedPair> for Figure {
     fn from(b: BinnedPair) -> Self {
         Figure::Binned(b)
     }
+}
+
+/// What the CaloHadronic plots are made of (paper 004 Figs. 5–10, paper 001 Fig. 8).
+pub struct HadronicInputs<'a> {
+    pub reference: &'a ShowerShapes,
+    pub generated: &'a ShowerShapes,
+    /// Per-shower observables by name (the protocol's score keys), reference and generated.
+    pub columns: Vec<(&'static str, &'a [f64], &'a [f64])>,
+    /// All hits above threshold: energies (MeV).
+    pub hit_energy: [&'a [f64]; 2],
+    /// Per shower and layer, energy (MeV), `n × n_layers`.
+    pub layer_energy: [&'a [f64]; 2],
+    /// Per shower and radial bin, energy (MeV), `n × (radial_edges − 1)`.
+    pub radial_energy: [&'a [f64]; 2],
+    pub radial_edges: &'a [f64],
+    pub threshold_mev: f64,
+    /// PCA angle to the incident direction (degrees) per top-x % of hits.
+    pub angles: Vec<(f64, &'a [f64], &'a [f64])>,
+    /// Pearson matrix: observable names, generated − reference (`None`: undefined).
+    pub pearson_names: &'a [String],
+    pub pearson_difference: &'a [Vec<Option<f64>>],
+    /// Caption per observable (the normalised W1 and quantile KL).
+    pub captions: &'a BTreeMap<String, String>,
+}
+
+/// CaloHadronic plots: the per-shower observables, cell energies, longitudinal and radial profiles,
+/// the PCA angle to the incident direction, and the Pearson-matrix difference.
+pub fn calohadronic(x: &HadronicInputs) -> Vec<Figure> {
+    let caption = |k: &str| x.captions.get(k).cloned().unwrap_or_default();
+    let mut out = Vec::new();
+    for (name, r, g) in &x.columns {
+        let (title, label) = match *name {
+            "cog_x" => ("Centre of gravity in x", "x [mm]"),
+            "cog_y" => ("Centre of gravity in y", "y [mm]"),
+            "cog_z" => ("Centre of gravity in z (depth)", "z [mm]"),
+            "start_layer" => ("Start layer (layer of the most energetic cell)", "layer"),
+            "e_sum" => ("Visible energy", "E_vis [MeV]"),
+            "n_hits" => ("Number of hits", "hits above threshold"),
+            "e_ecal" => ("Visible energy in the ECAL", "E_ECAL [MeV]"),
+            "e_hcal" => ("Visible energy in the HCAL", "E_HCAL [MeV]"),
+            "n_hits_ecal" => ("Hits in the ECAL", "hits"),
+            "n_hits_hcal" => ("Hits in the HCAL", "hits"),
+            other => (other, other),
+        };
+        let edges = plot_edges(r, g, bins_for(r.len()));
+        out.push(Figure::Binned(
+            BinnedPair::distribution(name, title, label, r, g, edges).caption(caption(name)),
+        ));
+    }
+    let [rh, gh] = x.hit_energy;
+    if !rh.is_empty() && !gh.is_empty() {
+        out.push(Figure::Binned(
+            BinnedPair::distribution(
+                "e_cell",
+                "Visible cell energy",
+                "cell energy [MeV]",
+                rh,
+                gh,
+                log_plot_edges(x.threshold_mev.max(1e-3), rh, gh, 50),
+            )
+            .log_x()
+            .log_y()
+            .caption(caption("e_cell")),
+        ));
+    }
+    let nl = x.reference.n_layers;
+    if nl > 0 && x.generated.n_layers == nl {
+        out.push(Figure::Binned(
+            BinnedPair::profile(
+                "longitudinal_profile",
+                "Longitudinal profile",
+                "layer",
+                "mean energy per shower [MeV]",
+                (0..=nl).map(|l| l as f64 - 0.5).collect(),
+                x.layer_energy[0],
+                x.layer_energy[1],
+            )
+            .log_y()
+            .caption(caption("e_long")),
+        ));
+    }
+    if x.radial_edges.len() > 1 {
+        out.push(Figure::Binned(
+            BinnedPair::profile(
+                "radial_profile",
+                "Radial profile",
+                "distance from the shower axis [mm]",
+                "mean energy per shower [MeV]",
+                x.radial_edges.to_vec(),
+                x.radial_energy[0],
+                x.radial_energy[1],
+            )
+            .log_y()
+            .caption(caption("e_radial")),
+        ));
+    }
+    for (pct, r, g) in &x.angles {
+        let edges = plot_edges(r, g, bins_for(r.len()));
+        out.push(Figure::Binned(
+            BinnedPair::distribution(
+                &format!("pca_angle_top{}", pct.round() as u32),
+                &format!("PCA axis vs incident direction, top {pct} % of hits"),
+                "angle [deg]",
+                r,
+                g,
+                edges,
+            )
+            .caption("paper 001 §4.3: the shower axis from the most energetic hits"),
+        ));
+    }
+    let n = x.pearson_names.len();
+    if n > 1 {
+        out.push(Figure::Matrix(MatrixDiff {
+            name: "pearson_difference".into(),
+            title: "Pearson correlations: generated − Geant4".into(),
+            // The names are long: an axis title would overlap them.
+            axis_label: String::new(),
+            colour_label: "ρ(generated) − ρ(Geant4)".into(),
+            labels: x.pearson_names.to_vec(),
+            values: x
+                .pearson_difference
+                .iter()
+                .flat_map(|row| row.iter().map(|v| v.unwrap_or(f64::NAN)))
+                .collect(),
+            caption: "paper 004 Fig. 10: CoG, start layer and energies".into(),
+        }));
+    }
+    out
 }
