@@ -79,7 +79,7 @@ pub struct Args {
     pub no_plots: bool,
 }
 
-fn parse_range(s: Option<&str>, len: usize, what: &str) -> Result<Range<usize>> {
+pub(crate) fn parse_range(s: Option<&str>, len: usize, what: &str) -> Result<Range<usize>> {
     let Some(s) = s else { return Ok(0..len) };
     let (a, b) = s
         .split_once("..")

@@ -20,23 +20,39 @@ use crate::progress;
     calogen generate --energy 10GeV..90GeV --n 1000 --out showers.h5 --format both\n  \
     calogen generate --energy 50000 --n 100 --out cells.h5 --format cells --seed 7\n  \
     calogen generate --model runs/cc2 --energy 10000..90000 --n 1000 --out showers.h5\n  \
-    calogen generate --net crates/models/assets/caloclouds2/teacher_edm.safetensors --energy 50GeV --n 10 --out heun.h5\n\
+    calogen generate --net crates/models/assets/caloclouds2/teacher_edm.safetensors --energy 50GeV --n 10 --out heun.h5\n  \
+    calogen generate --model caloclouds3 --like G4.h5 --like-showers 600..1200 --profiles G4.h5 --profiles-showers 0..600 --out cc3.h5\n\
     Energies are MeV unless suffixed (GeV, MeV); a range draws uniformly, one shower at a time.")]
 pub struct Args {
     /// Model directory (showerflow.safetensors, pointwise.safetensors, calibration.json);
-    /// default: the embedded model.
+    /// default: the embedded CaloClouds II model. `caloclouds3`: the official CaloClouds3
+    /// consistency model (embedded) for the incident particles of --like, with the per-layer
+    /// points and energies of the --profiles Geant4 showers (no trained CaloClouds3 ShowerFlow yet).
     #[arg(long)]
     pub model: Option<PathBuf>,
+    /// caloclouds3: simulate the incident particles (energy, direction) of this point file.
+    #[arg(long)]
+    pub like: Option<PathBuf>,
+    /// caloclouds3: showers A..B of --like.
+    #[arg(long)]
+    pub like_showers: Option<String>,
+    /// caloclouds3: Geant4 point file whose per-layer profiles stand in for the ShowerFlow.
+    #[arg(long)]
+    pub profiles: Option<PathBuf>,
+    /// caloclouds3: showers A..B of --profiles.
+    #[arg(long)]
+    pub profiles_showers: Option<String>,
     /// A PointWise Net file to use instead of the model's (e.g. the EDM teacher,
     /// `teacher_edm.safetensors`, sampled with Heun); its metadata says which sampler runs.
     #[arg(long)]
     pub net: Option<PathBuf>,
-    /// Incident energy: a value or a range LO..HI, MeV unless suffixed with GeV/MeV.
-    #[arg(long)]
-    pub energy: String,
-    /// Number of showers.
-    #[arg(long)]
-    pub n: usize,
+    /// Incident energy: a value or a range LO..HI, MeV unless suffixed with GeV/MeV
+    /// (CaloClouds II; caloclouds3 takes the energies of --like).
+    #[arg(long, required_unless_present = "like")]
+    pub energy: Option<String>,
+    /// Number of showers (CaloClouds II; caloclouds3 makes one per --like shower).
+    #[arg(long, required_unless_present = "like")]
+    pub n: Option<usize>,
     /// Output HDF5 file (with --format both: the points; the cells go to <stem>_cells.h5).
     #[arg(long)]
     pub out: PathBuf,
@@ -136,25 +152,35 @@ pub fn project_cells(geometry: &str, pc: &PointClouds) -> Result<(CellShowers, O
 }
 
 pub fn run(args: Args) -> Result<()> {
+    let is_cc3 = args.model.as_deref() == Some(Path::new("caloclouds3"));
+    if is_cc3 && !Path::new("caloclouds3").is_dir() {
+        return super::generate_cc3::run(&args);
+    }
+    if args.like.is_some() || args.profiles.is_some() {
+        bail!("--like/--profiles belong to --model caloclouds3");
+    }
+    let (Some(energy), Some(n)) = (args.energy.as_deref(), args.n) else {
+        bail!("--energy and --n are required for CaloClouds II");
+    };
     let (points, cells) = match args.format.as_str() {
         "points" => (Some(args.out.clone()), None),
         "cells" => (None, Some(args.out.clone())),
         "both" => (Some(args.out.clone()), Some(cells_path(&args.out))),
         f => bail!("--format {f}: expected points, cells or both"),
     };
-    if args.n == 0 {
+    if n == 0 {
         bail!("--n must be at least 1");
     }
-    let (lo, hi) = parse_energy(&args.energy)?;
+    let (lo, hi) = parse_energy(energy)?;
     let mut model = load_model(args.model.as_deref())?;
     if let Some(p) = &args.net {
         model.net = Cc2Network::load(p)?;
     }
-    let es = energies(lo, hi, args.n, args.seed);
+    let es = energies(lo, hi, n, args.seed);
     let pool = rayon::ThreadPoolBuilder::new()
         .num_threads(args.threads.max(1))
         .build()?;
-    let pb = progress::bar(args.n as u64, "generating");
+    let pb = progress::bar(n as u64, "generating");
     let t0 = Instant::now();
     let chunk = 64;
     let mut pc = PointClouds::new();
@@ -197,7 +223,7 @@ pub fn run(args: Args) -> Result<()> {
         w.finish()?;
     }
     let summary = serde_json::json!({
-        "showers": args.n,
+        "showers": n,
         "points": pc.n_points(),
         "cells": n_cells,
         "energy_mev": [lo, hi],
@@ -208,7 +234,7 @@ pub fn run(args: Args) -> Result<()> {
         "sampler": format!("{:?}", model.net.kind),
         "generate_seconds": gen_s,
         "project_seconds": proj_s,
-        "ms_per_shower_end_to_end": 1e3 * (gen_s + proj_s) / args.n as f64,
+        "ms_per_shower_end_to_end": 1e3 * (gen_s + proj_s) / n as f64,
         "write_seconds": t1.elapsed().as_secs_f64(),
         "points_file": points.as_ref().map(|p| p.display().to_string()),
         "cells_file": cells.as_ref().map(|p| p.display().to_string()),
@@ -219,7 +245,7 @@ pub fn run(args: Args) -> Result<()> {
         println!(
             "{} showers ({} points{}) generated in {:.2} s ({:.2} ms/shower, {} thread(s)); \
              projected in {:.3} s; written in {:.2} s",
-            args.n,
+            n,
             pc.n_points(),
             if cells.is_some() {
                 format!(", {n_cells} cells")
@@ -227,7 +253,7 @@ pub fn run(args: Args) -> Result<()> {
                 String::new()
             },
             gen_s,
-            1e3 * gen_s / args.n as f64,
+            1e3 * gen_s / n as f64,
             args.threads,
             proj_s,
             t1.elapsed().as_secs_f64()

@@ -3,6 +3,7 @@ pub mod bench_cc2;
 pub mod calibrate;
 pub mod evaluate;
 pub mod generate;
+pub mod generate_cc3;
 pub mod info;
 pub mod multiclass;
 pub mod project;

@@ -1,0 +1,135 @@
+//! `calogen generate --model caloclouds3`: the official CaloClouds3 consistency model (embedded)
+//! for the incident particles of a Geant4 file, so its showers can be evaluated against that
+//! file's showers at the same energies and angles.
+//!
+//! No trained CaloClouds3 ShowerFlow exists in calogen yet, so the per-layer points and energies
+//! come from real Geant4 showers (`--profiles`: the shower nearest in energy and direction; keep
+//! them apart from the showers you evaluate against). What is tested is the point network: where
+//! it puts the points of each layer for the conditioning direction.
+
+use std::path::Path;
+use std::time::Instant;
+
+use anyhow::{bail, Context, Result};
+use calogen_data::formats::PointsWriter;
+use calogen_data::{PointClouds, PointLayout, ShowerFileOptions};
+use calogen_geometry::Geometry;
+use calogen_models::caloclouds2::shower_rng;
+use calogen_models::caloclouds3::{Cc3Pipeline, Condition, EmpiricalProfiles};
+use calogen_models::postprocess::{Cc3ScaleFactors, TiltShift};
+
+use super::generate::Args;
+use crate::progress;
+
+/// Depth of the gun relative to the front face in the planar geometries (../shared/data/README.md).
+const GUN_DEPTH_MM: f64 = -1.0;
+
+/// Point clouds of `path[range]` (all showers without a range).
+fn read_points(path: &Path, range: Option<&str>, what: &str) -> Result<PointClouds> {
+    let file = calogen_data::open(path, &ShowerFileOptions::default())?;
+    let Some(points) = file.points() else {
+        bail!(
+            "{}: `events`: --{what} needs a point-cloud file (detected {})",
+            path.display(),
+            file.kind().name()
+        );
+    };
+    let r = super::evaluate::parse_range(range, points.len(), what)?;
+    Ok(points.read(r)?)
+}
+
+pub fn run(args: &Args) -> Result<()> {
+    let like = args
+        .like
+        .as_ref()
+        .context("--model caloclouds3 needs --like FILE: the incident particles to simulate")?;
+    let profiles_path = args.profiles.as_ref().context(
+        "--model caloclouds3 needs --profiles FILE: Geant4 showers whose per-layer points and energies stand in for the ShowerFlow",
+    )?;
+    let targets = read_points(like, args.like_showers.as_deref(), "like")?;
+    let pool = read_points(profiles_path, args.profiles_showers.as_deref(), "profiles")?;
+    let mut pipe = Cc3Pipeline::embedded(Cc3ScaleFactors::default())
+        .context("loading the embedded CaloClouds3 model")?;
+    // The network draws showers with the tilt removed; the shift put back is geometric (depth of
+    // each layer × tan of the angle), so it must use the depths of the detector the showers are
+    // meant for: a planar --geometry's own layers (gun 1 mm in front of the first absorber, as in
+    // ../shared/data), or the ILD barrel's (the official model's detector).
+    let tilt_depths = match Geometry::load(&args.geometry)? {
+        Geometry::Planar(g) => {
+            let d: Vec<f64> = g.layer_depths().iter().map(|&v| v as f64).collect();
+            if d.len() != pipe.n_layers() {
+                bail!(
+                    "--geometry {}: {} layers, the CaloClouds3 model has {}",
+                    args.geometry,
+                    d.len(),
+                    pipe.n_layers()
+                );
+            }
+            pipe.tilt = TiltShift::from_layer_depths(&d, GUN_DEPTH_MM)?;
+            args.geometry.clone()
+        }
+        Geometry::Barrel(b) => b.name.clone(),
+        Geometry::CaloChallenge(_) => {
+            bail!(
+                "--geometry {}: CaloClouds3 showers need the ILD layers",
+                args.geometry
+            )
+        }
+    };
+    let profiles = EmpiricalProfiles::from_clouds(&pool, pipe.n_layers())?;
+    let at = pipe.barrel.gun_placement();
+    let dirs = targets
+        .direction
+        .clone()
+        .unwrap_or_else(|| vec![[0.0, 0.0, 1.0]; targets.len()]);
+    let mut b = pipe.buffers();
+    let mut out = PointClouds::new();
+    out.direction = Some(Vec::new());
+    let pb = progress::bar(targets.len() as u64, "generating");
+    let t0 = Instant::now();
+    for (i, (&e, d)) in targets.incident_energy.iter().zip(&dirs).enumerate() {
+        let c = Condition {
+            energy_gev: e / 1000.0,
+            direction: *d,
+        };
+        let mut rng = shower_rng(args.seed, i as u64);
+        pipe.generate(&mut b, &profiles, &c, at, &mut rng)?;
+        out.push(&b.x, &b.y, &[], &b.layer, &b.energy, e, Some(*d));
+        pb.inc(1);
+    }
+    pb.finish_and_clear();
+    let secs = t0.elapsed().as_secs_f64();
+    let mut w = PointsWriter::create(
+        &args.out,
+        PointLayout::caloclouds3(),
+        out.max_points(),
+        true,
+    )?;
+    w.append(&out)?;
+    w.finish()?;
+    let summary = serde_json::json!({
+        "model": "caloclouds3 (official consistency model, embedded)",
+        "showers": out.len(),
+        "points": out.n_points(),
+        "like": like.display().to_string(),
+        "profiles": profiles_path.display().to_string(),
+        "tilt_depths_from": tilt_depths,
+        "seed": args.seed,
+        "seconds": secs,
+        "ms_per_shower": 1e3 * secs / out.len().max(1) as f64,
+        "output": args.out.display().to_string(),
+    });
+    if args.json {
+        println!("{}", serde_json::to_string_pretty(&summary)?);
+    } else {
+        println!(
+            "{} CaloClouds3 showers ({} points) in {:.2} s ({:.2} ms/shower, 1 thread)\n  {}",
+            out.len(),
+            out.n_points(),
+            secs,
+            1e3 * secs / out.len().max(1) as f64,
+            args.out.display()
+        );
+    }
+    Ok(())
+}
