@@ -23,6 +23,6 @@ gen edm --net "$TEACHER"
 for name in cm edm; do
   echo "== evaluate $name"
   "$B" evaluate --protocol caloclouds --reference "$D" --reference-showers 3000..3500 \
-    --generated "$OUT/$name.h5" --geometry ild-ecal --out "$OUT/eval_$name" --no-plots
-  cat "$OUT/eval_$name/report.md"
+    --generated "$OUT/$name.h5" --geometry ild-ecal --out "$OUT/eval_$name" --no-plots  # prints report.md
+
 done
