@@ -347,6 +347,8 @@ fn evaluate_calochallenge_on_voxels() {
             "calochallenge-ds2",
             "--classifier-epochs",
             "0",
+            "--resnet-epochs",
+            "1",
             "--reference-showers",
             "0..20",
             "--generated-showers",
@@ -373,4 +375,10 @@ fn evaluate_calochallenge_on_voxels() {
         .unwrap();
     assert!((0.0..=1.0).contains(&sp));
     assert!(m["calochallenge"]["prdc"]["coverage"].as_f64().is_some());
+    // The 3D ResNet-18 ran (one epoch on 12 + 12 showers): a score in range, the paper's network.
+    let auc = m["resnet"]["auc"].as_f64().unwrap();
+    assert!((0.0..=1.0).contains(&auc), "{auc}");
+    assert_eq!(m["resnet"]["n_parameters"], 3_856_676);
+    let report = std::fs::read_to_string(dir.path().join("report.md")).unwrap();
+    assert!(report.contains("3D ResNet-18 classifier"), "{report}");
 }

@@ -69,6 +69,10 @@ pub struct Args {
     /// Epochs of the DNN classifiers, calochallenge protocol (0 skips them).
     #[arg(long, default_value_t = 50)]
     pub classifier_epochs: usize,
+    /// Epochs of the 3D ResNet-18 classifier, calochallenge protocol on datasets 2/3 (paper 003:
+    /// 48 for ds2; 0 skips it: about 10 CPU s per 1 000 showers and epoch on ds2).
+    #[arg(long, default_value_t = 0)]
+    pub resnet_epochs: usize,
     /// Showers per side for precision/recall/density/coverage, calochallenge protocol (0 skips).
     #[arg(long, default_value_t = 10_000)]
     pub prdc_showers: usize,
@@ -177,6 +181,9 @@ struct Metrics<'a> {
     calochallenge: Option<&'a CaloChallengeResult>,
     #[serde(skip_serializing_if = "Option::is_none")]
     calohadronic: Option<&'a calogen_eval::protocols::CaloHadronicResult>,
+    /// The 3D ResNet-18 classifier (calochallenge protocol, `--resnet-epochs`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    resnet: Option<serde_json::Value>,
 }
 
 pub fn run(args: Args) -> Result<()> {
@@ -184,6 +191,7 @@ pub fn run(args: Args) -> Result<()> {
     let geometry = Geometry::load(&args.geometry)?;
     let (mut cc, mut ch) = (None, None);
     let mut chd = None;
+    let mut resnet = None;
     match (args.protocol, &geometry) {
         (Protocol::Caloclouds, Geometry::Planar(g)) => {
             let reference = load_cells(&args.reference, args.reference_showers.as_deref(), "reference", g, args.use_cells)?;
@@ -202,6 +210,15 @@ pub fn run(args: Args) -> Result<()> {
                 seed: args.seed,
             };
             ch = Some(evaluate_calochallenge(&reference, &generated, v, &cfg)?);
+            if args.resnet_epochs > 0 {
+                resnet = Some(super::resnet::score(
+                    &reference,
+                    &generated,
+                    v,
+                    args.resnet_epochs,
+                    args.seed,
+                )?);
+            }
         }
         (Protocol::Calohadronic, Geometry::Planar(g)) => {
             let reference = load_cells(&args.reference, args.reference_showers.as_deref(), "reference", g, args.use_cells)?;
@@ -239,6 +256,7 @@ pub fn run(args: Args) -> Result<()> {
         caloclouds: cc.as_ref(),
         calochallenge: ch.as_ref(),
         calohadronic: chd.as_ref(),
+        resnet,
     };
     std::fs::create_dir_all(&args.out)
         .with_context(|| format!("{}: cannot create", args.out.display()))?;
@@ -429,6 +447,18 @@ fn markdown_calochallenge(m: &Metrics, r: &CaloChallengeResult) -> String {
                 c.auc, c.jsd, c.test_accuracy, c.best_epoch, c.n_parameters
             );
         }
+    }
+    if let Some(c) = &m.resnet {
+        let _ = writeln!(
+            s,
+            "\n3D ResNet-18 classifier, low-level: AUC {:.3}, JSD {:.3}, test accuracy {:.3} (best epoch {}, {} parameters, {:.0} CPU s of training)",
+            c["auc"].as_f64().unwrap_or(f64::NAN),
+            c["jsd"].as_f64().unwrap_or(f64::NAN),
+            c["test_accuracy"].as_f64().unwrap_or(f64::NAN),
+            c["best_epoch"],
+            c["n_parameters"],
+            c["train_cpu_seconds"].as_f64().unwrap_or(f64::NAN)
+        );
     }
     s
 }

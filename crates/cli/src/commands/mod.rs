@@ -7,5 +7,6 @@ pub mod generate_cc3;
 pub mod info;
 pub mod multiclass;
 pub mod project;
+pub mod resnet;
 #[cfg(feature = "train")]
 pub mod train;
