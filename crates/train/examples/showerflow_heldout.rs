@@ -15,9 +15,9 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         &PathBuf::from(&args[0]),
         calogen_train::data::showers::N_EVAL,
     )?;
-    let (flow, norm, _cfg): (_, _, FlowConfig) = load(&PathBuf::from(&args[1]))?;
-    let (train, _) = prepare(&set.train, set.n_layers, Some(&norm));
-    let (eval, _) = prepare(&set.eval, set.n_layers, Some(&norm));
+    let (flow, norm, cfg): (_, _, FlowConfig) = load(&PathBuf::from(&args[1]))?;
+    let (train, _) = prepare(&set.train, set.n_layers, Some(&norm), cfg.direction);
+    let (eval, _) = prepare(&set.eval, set.n_layers, Some(&norm), cfg.direction);
     let dev = calogen_train::infer_device();
     for (name, d) in [("train", &train), ("held-out", &eval)] {
         let rows: Vec<usize> = (0..d.n.min(500)).collect();

@@ -79,15 +79,27 @@ fn fused_pointwise_net_matches_burn() {
 
 #[test]
 fn plain_showerflow_inverse_matches_burn() {
+    showerflow_inverse_matches_burn(false);
+}
+
+/// The CaloClouds3-setting flow: conditioned on [E, direction].
+#[test]
+fn plain_showerflow_with_direction_matches_burn() {
+    showerflow_inverse_matches_burn(true);
+}
+
+fn showerflow_inverse_matches_burn(direction: bool) {
     let cfg = FlowConfig {
         blocks: 2,
         hidden: 32,
+        direction,
         ..FlowConfig::default()
     };
+    let k = cfg.cond_dim();
     let dim = 64;
     let dev = infer_device();
     // Random (not identity) last layers, so every coupling does something.
-    let flow = ShowerFlow::new(&cfg, dim, 1, false, &mut stream(5, "init"), &dev);
+    let flow = ShowerFlow::new(&cfg, dim, k, false, &mut stream(5, "init"), &dev);
     let fnorm = FeatureNormalisation {
         mean: vec![0.0; dim],
         std: vec![1.0; dim],
@@ -108,13 +120,13 @@ fn plain_showerflow_inverse_matches_burn() {
         .into_iter()
         .map(|v| v * 2.5)
         .collect();
-    let c: Vec<f32> = (0..rows).map(|i| 0.1 + 0.2 * i as f32).collect();
+    let c: Vec<f32> = (0..rows * k).map(|i| 0.1 + 0.2 * i as f32).collect();
     let zt = burn::tensor::Tensor::<2>::from_data(
         burn::tensor::TensorData::new(z.clone(), [rows, dim]),
         &dev,
     );
     let ct = burn::tensor::Tensor::<2>::from_data(
-        burn::tensor::TensorData::new(c.clone(), [rows, 1]),
+        burn::tensor::TensorData::new(c.clone(), [rows, k]),
         &dev,
     );
     let want: Vec<f32> = flow
@@ -124,7 +136,7 @@ fn plain_showerflow_inverse_matches_burn() {
         .try_to_vec()
         .unwrap();
     for r in 0..rows {
-        let got = plain.inverse(&z[r * dim..(r + 1) * dim], c[r]);
+        let got = plain.inverse(&z[r * dim..(r + 1) * dim], &c[r * k..(r + 1) * k]);
         let d = max_abs_diff(&got, &want[r * dim..(r + 1) * dim]);
         assert!(d < 2e-4, "row {r}: max |Δ| = {d}");
     }

@@ -21,7 +21,8 @@ use crate::progress;
     calogen generate --energy 50000 --n 100 --out cells.h5 --format cells --seed 7\n  \
     calogen generate --model runs/cc2 --energy 10000..90000 --n 1000 --out showers.h5\n  \
     calogen generate --net crates/models/assets/caloclouds2/teacher_edm.safetensors --energy 50GeV --n 10 --out heun.h5\n  \
-    calogen generate --model caloclouds3 --like G4.h5 --like-showers 600..1200 --profiles G4.h5 --profiles-showers 0..600 --out cc3.h5\n\
+    calogen generate --model caloclouds3 --like G4.h5 --like-showers 600..1200 --profiles G4.h5 --profiles-showers 0..600 --out cc3.h5\n  \
+    calogen generate --model caloclouds3 --like G4.h5 --flow runs/cc3flow/showerflow.safetensors --out cc3.h5\n\
     Energies are MeV unless suffixed (GeV, MeV); a range draws uniformly, one shower at a time.")]
 pub struct Args {
     /// Model directory (showerflow.safetensors, pointwise.safetensors, calibration.json);
@@ -42,6 +43,10 @@ pub struct Args {
     /// caloclouds3: showers A..B of --profiles.
     #[arg(long)]
     pub profiles_showers: Option<String>,
+    /// caloclouds3: a ShowerFlow trained by `calogen train showerflow` (config `direction =
+    /// true`), its `showerflow.safetensors`, instead of --profiles.
+    #[arg(long, conflicts_with = "profiles")]
+    pub flow: Option<PathBuf>,
     /// A PointWise Net file to use instead of the model's (e.g. the EDM teacher,
     /// `teacher_edm.safetensors`, sampled with Heun); its metadata says which sampler runs.
     #[arg(long)]
@@ -156,8 +161,8 @@ pub fn run(args: Args) -> Result<()> {
     if is_cc3 && !Path::new("caloclouds3").is_dir() {
         return super::generate_cc3::run(&args);
     }
-    if args.like.is_some() || args.profiles.is_some() {
-        bail!("--like/--profiles belong to --model caloclouds3");
+    if args.like.is_some() || args.profiles.is_some() || args.flow.is_some() {
+        bail!("--like/--profiles/--flow belong to --model caloclouds3");
     }
     let (Some(energy), Some(n)) = (args.energy.as_deref(), args.n) else {
         bail!("--energy and --n are required for CaloClouds II");

@@ -2,10 +2,10 @@
 //! for the incident particles of a Geant4 file, so its showers can be evaluated against that
 //! file's showers at the same energies and angles.
 //!
-//! No trained CaloClouds3 ShowerFlow exists in calogen yet, so the per-layer points and energies
-//! come from real Geant4 showers (`--profiles`: the shower nearest in energy and direction; keep
-//! them apart from the showers you evaluate against). What is tested is the point network: where
-//! it puts the points of each layer for the conditioning direction.
+//! The per-layer points and energies come from a ShowerFlow trained here on showers at angles
+//! (`--flow`: `calogen train showerflow` with `direction = true`), or from real Geant4 showers
+//! (`--profiles`: the shower nearest in energy and direction; keep them apart from the showers you
+//! evaluate against), which tests the point network alone.
 
 use std::path::Path;
 use std::time::Instant;
@@ -15,7 +15,8 @@ use calogen_data::formats::PointsWriter;
 use calogen_data::{PointClouds, PointLayout, ShowerFileOptions};
 use calogen_geometry::Geometry;
 use calogen_models::caloclouds2::shower_rng;
-use calogen_models::caloclouds3::{Cc3Pipeline, Condition, EmpiricalProfiles};
+use calogen_models::caloclouds2::Cc2ShowerFlow;
+use calogen_models::caloclouds3::{Cc3Pipeline, Condition, EmpiricalProfiles, LayerProfileSampler};
 use calogen_models::postprocess::{Cc3ScaleFactors, TiltShift};
 
 use super::generate::Args;
@@ -43,11 +44,7 @@ pub fn run(args: &Args) -> Result<()> {
         .like
         .as_ref()
         .context("--model caloclouds3 needs --like FILE: the incident particles to simulate")?;
-    let profiles_path = args.profiles.as_ref().context(
-        "--model caloclouds3 needs --profiles FILE: Geant4 showers whose per-layer points and energies stand in for the ShowerFlow",
-    )?;
     let targets = read_points(like, args.like_showers.as_deref(), "like")?;
-    let pool = read_points(profiles_path, args.profiles_showers.as_deref(), "profiles")?;
     let mut pipe = Cc3Pipeline::embedded(Cc3ScaleFactors::default())
         .context("loading the embedded CaloClouds3 model")?;
     // The network draws showers with the tilt removed; the shift put back is geometric (depth of
@@ -76,7 +73,24 @@ pub fn run(args: &Args) -> Result<()> {
             )
         }
     };
-    let profiles = EmpiricalProfiles::from_clouds(&pool, pipe.n_layers())?;
+    let (profiles, profiles_from): (Box<dyn LayerProfileSampler>, String) =
+        match (&args.flow, &args.profiles) {
+            (Some(f), _) => (
+                Box::new(Cc2ShowerFlow::load(f)?),
+                format!("ShowerFlow {}", f.display()),
+            ),
+            (None, Some(p)) => {
+                let pool = read_points(p, args.profiles_showers.as_deref(), "profiles")?;
+                (
+                    Box::new(EmpiricalProfiles::from_clouds(&pool, pipe.n_layers())?),
+                    format!("Geant4 profiles {}", p.display()),
+                )
+            }
+            (None, None) => bail!(
+                "--model caloclouds3 needs --flow FILE (a trained ShowerFlow) or --profiles FILE \
+                 (Geant4 showers whose per-layer points and energies stand in for one)"
+            ),
+        };
     let at = pipe.barrel.gun_placement();
     let dirs = targets
         .direction
@@ -93,7 +107,7 @@ pub fn run(args: &Args) -> Result<()> {
             direction: *d,
         };
         let mut rng = shower_rng(args.seed, i as u64);
-        pipe.generate(&mut b, &profiles, &c, at, &mut rng)?;
+        pipe.generate(&mut b, profiles.as_ref(), &c, at, &mut rng)?;
         out.push(&b.x, &b.y, &[], &b.layer, &b.energy, e, Some(*d));
         pb.inc(1);
     }
@@ -112,7 +126,7 @@ pub fn run(args: &Args) -> Result<()> {
         "showers": out.len(),
         "points": out.n_points(),
         "like": like.display().to_string(),
-        "profiles": profiles_path.display().to_string(),
+        "profiles": profiles_from,
         "tilt_depths_from": tilt_depths,
         "seed": args.seed,
         "seconds": secs,

@@ -170,10 +170,17 @@ pub struct FlowConfig {
     pub scale_bound: f64,
     /// cond = E_inc / energy_scale_mev.
     pub energy_scale_mev: f64,
+    /// 1: [E]; 4: [E, p_x, p_y, p_depth] (a flow conditioned on the incident direction).
+    #[serde(default = "one")]
+    pub cond_dim: usize,
     pub couplings: Vec<CouplingLayout>,
     /// Feature standardisation (after ln of N and E_vis).
     pub mean: Vec<f64>,
     pub std: Vec<f64>,
+}
+
+fn one() -> usize {
+    1
 }
 
 impl FlowConfig {
@@ -181,7 +188,8 @@ impl FlowConfig {
         let c: FlowConfig = serde_json::from_str(text).map_err(|e| {
             Error::format(source, format!("bad ShowerFlow `inference` metadata: {e}"))
         })?;
-        let ok = c.dim >= 6
+        let ok = (c.cond_dim == 1 || c.cond_dim == 4)
+            && c.dim >= 6
             && (c.dim - 4).is_multiple_of(2)
             && c.mean.len() == c.dim
             && c.std.len() == c.dim

@@ -143,7 +143,7 @@ impl Cc2ShowerFlow {
                     spline,
                     perm: l.perm.clone(),
                     d_a,
-                    l0: Linear::from_map(&map, &format!("{p}.l0"), d_a + 1, h, true)?,
+                    l0: Linear::from_map(&map, &format!("{p}.l0"), d_a + config.cond_dim, h, true)?,
                     l1: Linear::from_map(&map, &format!("{p}.l1"), h, h, true)?,
                     out: Linear::from_map(&map, &format!("{p}.out"), h, (dim - d_a) * per, true)?,
                 })
@@ -152,8 +152,9 @@ impl Cc2ShowerFlow {
         Ok(Self { config, couplings })
     }
 
-    /// Flow space x = f⁻¹(z) for one shower; `cond` = E_inc / energy scale.
-    pub fn inverse(&self, z: &[f32], cond: f32) -> Vec<f32> {
+    /// Flow space x = f⁻¹(z) for one shower; `cond` = [E_inc / energy scale] or, for a flow
+    /// conditioned on the direction, [E_inc / energy scale, p_x, p_y, p_depth].
+    pub fn inverse(&self, z: &[f32], cond: &[f32]) -> Vec<f32> {
         let cfg = &self.config;
         let mut x = z.to_vec();
         let mut xp = vec![0f32; x.len()];
@@ -162,7 +163,7 @@ impl Cc2ShowerFlow {
                 xp[j] = x[p];
             }
             let mut inp = xp[..c.d_a].to_vec();
-            inp.push(cond);
+            inp.extend_from_slice(cond);
             let mut h = c.l0.apply(&inp);
             leaky(&mut h);
             let mut h = c.l1.apply(&h);
@@ -224,10 +225,23 @@ impl Cc2ShowerFlow {
         }
     }
 
-    /// Samples one shower's features for incident energy `e_inc_mev`.
-    pub fn sample<R: Rng>(&self, e_inc_mev: f32, rng: &mut R) -> ShowerFeatures {
+    /// Samples one shower's features for incident energy `e_inc_mev` (perpendicular incidence
+    /// for a flow conditioned on the direction).
+    pub fn sample<R: Rng + ?Sized>(&self, e_inc_mev: f32, rng: &mut R) -> ShowerFeatures {
+        self.sample_at(e_inc_mev, [0.0, 0.0, 1.0], rng)
+    }
+
+    /// Samples one shower's features for incident energy `e_inc_mev` and unit direction
+    /// (transverse x, transverse y, along depth); a flow conditioned on E alone ignores it.
+    pub fn sample_at<R: Rng + ?Sized>(
+        &self,
+        e_inc_mev: f32,
+        direction: [f32; 3],
+        rng: &mut R,
+    ) -> ShowerFeatures {
         let z = standard_normal(rng, self.config.dim);
-        let cond = (e_inc_mev as f64 / self.config.energy_scale_mev) as f32;
-        self.features(&self.inverse(&z, cond))
+        let e = (e_inc_mev as f64 / self.config.energy_scale_mev) as f32;
+        let cond = [e, direction[0], direction[1], direction[2]];
+        self.features(&self.inverse(&z, &cond[..self.config.cond_dim]))
     }
 }

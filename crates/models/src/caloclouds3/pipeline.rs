@@ -17,8 +17,11 @@ use rand_distr::StandardNormal;
 
 use super::showerflow::Cc3ShowerFlow;
 use super::{Cc3Model, Condition, Workspace};
+use crate::caloclouds2::Cc2ShowerFlow;
 use crate::error::{Error, Result};
-use crate::postprocess::{rescale_layer_energies, Cc3ScaleFactors, LayerAssigner, TiltShift};
+use crate::postprocess::{
+    fit_counts_to_total, rescale_layer_energies, Cc3ScaleFactors, LayerAssigner, TiltShift,
+};
 
 /// Points and visible energy (MeV) per layer of one shower.
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -124,6 +127,30 @@ impl LayerProfileSampler for EmpiricalProfiles {
             .min_by(|&a, &b| dist(a).total_cmp(&dist(b)))
             .expect("non-empty by construction");
         out.clone_from(&self.profiles[best]);
+        Ok(())
+    }
+}
+
+/// A ShowerFlow trained by calogen (`calogen train showerflow`, with `direction = true` for
+/// showers at angles): N and the visible energy, split over the layers by the sampled fractions.
+impl LayerProfileSampler for Cc2ShowerFlow {
+    fn sample_profile(
+        &self,
+        c: &Condition,
+        rng: &mut dyn rand::RngCore,
+        out: &mut LayerProfile,
+    ) -> Result<()> {
+        let f = self.sample_at(c.energy_gev * 1000.0, c.direction, rng);
+        out.points.clear();
+        out.points.extend(
+            f.point_fraction
+                .iter()
+                .map(|p| (p * f.n_points as f64).round() as u32),
+        );
+        fit_counts_to_total(&mut out.points, f.n_points as u32)?;
+        out.energy_mev.clear();
+        out.energy_mev
+            .extend(f.energy_fraction.iter().map(|e| e * f.e_vis_mev));
         Ok(())
     }
 }

@@ -50,7 +50,7 @@ impl Workspace {
 }
 
 /// `n` values from N(0, 1).
-pub fn standard_normal<R: Rng>(rng: &mut R, n: usize) -> Vec<f32> {
+pub fn standard_normal<R: Rng + ?Sized>(rng: &mut R, n: usize) -> Vec<f32> {
     (0..n)
         .map(|_| rng.sample::<f32, _>(StandardNormal))
         .collect()

@@ -24,6 +24,9 @@ pub struct FlowConfig {
     /// fractions are counts over N (discrete), and without it the flow learns spikes on the
     /// 3 000 training showers (held-out NLL rose while the training NLL fell).
     pub noise: f64,
+    /// Condition on the incident direction too (CaloClouds3: [E, p_x, p_y, p_depth]); the data
+    /// must then hold directions (`p_norm_local`).
+    pub direction: bool,
     pub trainer: TrainerConfig,
 }
 
@@ -38,6 +41,7 @@ impl Default for FlowConfig {
             spline: true,
             batch: 256,
             noise: 0.05,
+            direction: false,
             trainer: TrainerConfig {
                 lr: 1e-3,
                 ema_decay: 0.999,
@@ -49,6 +53,15 @@ impl Default for FlowConfig {
 }
 
 impl FlowConfig {
+    /// Width of the condition vector: E alone, or E and the three direction components.
+    pub fn cond_dim(&self) -> usize {
+        if self.direction {
+            4
+        } else {
+            1
+        }
+    }
+
     pub fn from_toml(s: &str) -> Result<Self> {
         toml::from_str(s).map_err(|e| TrainError::Config(e.to_string()))
     }

@@ -23,14 +23,20 @@ pub struct RunSummary {
 pub fn train(cfg: &FlowConfig, data: &Path, out_dir: &Path) -> Result<RunSummary> {
     std::fs::create_dir_all(out_dir)?;
     let set = ShowerSet::open(data, crate::data::showers::N_EVAL)?;
-    let (train, norm) = prepare(&set.train, set.n_layers, None);
-    let (eval, _) = prepare(&set.eval, set.n_layers, Some(&norm));
+    if cfg.direction && set.train.direction.is_none() {
+        return Err(TrainError::Config(format!(
+            "{}: `p_norm_local`: direction = true needs showers with incident directions",
+            data.display()
+        )));
+    }
+    let (train, norm) = prepare(&set.train, set.n_layers, None, cfg.direction);
+    let (eval, _) = prepare(&set.eval, set.n_layers, Some(&norm), cfg.direction);
     let device = train_device();
     let ckpt = out_dir.join("showerflow_checkpoint.safetensors");
     let dim = train.dim;
     let mut t = Trainer::resume_or_new(
         cfg.trainer.clone(),
-        |r| ShowerFlow::new(cfg, dim, 1, true, r, &device),
+        |r| ShowerFlow::new(cfg, dim, cfg.cond_dim(), true, r, &device),
         &ckpt,
     )?;
     let meta = BTreeMap::from([
@@ -123,7 +129,7 @@ pub fn load(path: &Path) -> Result<(ShowerFlow, FeatureNormalisation, FlowConfig
     let flow = ShowerFlow::new(
         &cfg,
         norm.mean.len(),
-        1,
+        cfg.cond_dim(),
         true,
         &mut stream(cfg.trainer.seed, "init"),
         &device,
@@ -152,6 +158,7 @@ pub fn inference_json(cfg: &FlowConfig, norm: &FeatureNormalisation, flow: &Show
         "tail_bound": cfg.tail_bound,
         "scale_bound": cfg.scale_bound,
         "energy_scale_mev": super::training::ENERGY_SCALE_MEV,
+        "cond_dim": cfg.cond_dim(),
         "couplings": couplings,
         "mean": norm.mean,
         "std": norm.std,

@@ -73,17 +73,21 @@ impl FeatureNormalisation {
 #[derive(Debug, Clone)]
 pub struct FlowData {
     pub x: Vec<f32>,
+    /// `n × cond_dim`, row-major.
     pub cond: Vec<f32>,
     pub n: usize,
     pub dim: usize,
+    pub cond_dim: usize,
 }
 
 /// Computes features of all showers; fits the normalisation unless one is given (evaluation data
-/// must use the training one).
+/// must use the training one). With `direction` the condition is [E/scale, p_x, p_y, p_depth]
+/// (showers without a stored direction count as perpendicular).
 pub fn prepare(
     pc: &PointClouds,
     n_layers: usize,
     norm: Option<&FeatureNormalisation>,
+    direction: bool,
 ) -> (FlowData, FeatureNormalisation) {
     let rows: Vec<Vec<f64>> = (0..pc.len())
         .map(|i| shower_features(pc, i, n_layers))
@@ -94,17 +98,22 @@ pub fn prepare(
     };
     let dim = rows[0].len();
     let x = rows.into_iter().flat_map(|r| norm.fwd(r)).collect();
-    let cond = pc
-        .incident_energy
-        .iter()
-        .map(|&e| (e as f64 / ENERGY_SCALE_MEV) as f32)
-        .collect();
+    let cond_dim = if direction { 4 } else { 1 };
+    let mut cond = Vec::with_capacity(pc.len() * cond_dim);
+    for (i, &e) in pc.incident_energy.iter().enumerate() {
+        cond.push((e as f64 / ENERGY_SCALE_MEV) as f32);
+        if direction {
+            let d = pc.direction.as_ref().map_or([0.0, 0.0, 1.0], |d| d[i]);
+            cond.extend_from_slice(&d);
+        }
+    }
     (
         FlowData {
             x,
             cond,
             n: pc.len(),
             dim,
+            cond_dim,
         },
         norm,
     )
@@ -116,10 +125,14 @@ impl FlowData {
         for &r in rows {
             x.extend_from_slice(&self.x[r * self.dim..(r + 1) * self.dim]);
         }
-        let c: Vec<f32> = rows.iter().map(|&r| self.cond[r]).collect();
+        let k = self.cond_dim;
+        let c: Vec<f32> = rows
+            .iter()
+            .flat_map(|&r| self.cond[r * k..(r + 1) * k].iter().copied())
+            .collect();
         (
             Tensor::from_data(TensorData::new(x, [rows.len(), self.dim]), device),
-            Tensor::from_data(TensorData::new(c, [rows.len(), 1]), device),
+            Tensor::from_data(TensorData::new(c, [rows.len(), k]), device),
         )
     }
 
