@@ -126,3 +126,26 @@ fn bad_arguments_are_named() {
     let out = calogen().args(["bench", "--help"]).output().unwrap();
     assert!(String::from_utf8_lossy(&out.stdout).contains("calogen bench --model caloclouds3"));
 }
+
+#[test]
+fn protocol_runs_the_caloclouds2_model() {
+    let r = run_json(&[
+        "--model",
+        "caloclouds2",
+        "--batch",
+        "2",
+        "--threads",
+        "1",
+        "--repeats",
+        "2",
+    ]);
+    assert_eq!(r["model"], "caloclouds2");
+    // The embedded PointWise Net alone has 4→128→256→512→256→128→4 ConcatSquashLinear layers
+    // (≈ 330 k weights); training counts it twice (teacher and student).
+    let gen = r["parameters"]["generation"].as_u64().unwrap();
+    let train = r["parameters"]["training"].as_u64().unwrap();
+    assert!(gen > 330_000 && train > gen, "{gen} {train}");
+    let rows = r["rows"].as_array().unwrap();
+    assert_eq!(rows.len(), 1);
+    positive(&rows[0]["generate_ms_per_shower"]["mean"]);
+}

@@ -6,12 +6,10 @@ use std::path::Path;
 /// Errors from loading checkpoints and configs and from running the models.
 #[derive(Debug, thiserror::Error)]
 pub enum Error {
-    #[error("{file}: {source}")]
-    Io {
-        file: String,
-        #[source]
-        source: std::io::Error,
-    },
+    /// The I/O error is part of the message, not a `source`: a report of the error chain would
+    /// print it twice.
+    #[error("{file}: {err}")]
+    Io { file: String, err: std::io::Error },
     /// The file is readable but not what we expected (bad zip, bad pickle, bad safetensors header...).
     #[error("{file}: {msg}")]
     Format { file: String, msg: String },
@@ -35,7 +33,7 @@ impl Error {
     pub(crate) fn io(path: &Path, source: std::io::Error) -> Self {
         Error::Io {
             file: path.display().to_string(),
-            source,
+            err: source,
         }
     }
 

@@ -14,8 +14,8 @@ use calogen_models::bench::cc3_family::Cc3Bench;
 use calogen_models::bench::network::TORCH_64X1500_AS_64_CALLS_MS;
 use calogen_models::bench::stats::{time_ms, time_wall_cpu_ms};
 use calogen_models::bench::{
-    families, family, peak_gflops, run_protocol, time_shape, Cc3Flops, PeakIsa, PeakOptions,
-    ProtocolOptions, ProtocolReport, ShapeTiming, Summary, Threads, TORCH_REFERENCE,
+    family, peak_gflops, run_protocol, time_shape, Cc3Flops, PeakIsa, PeakOptions, ProtocolOptions,
+    ProtocolReport, ShapeTiming, Summary, Threads, TORCH_REFERENCE,
 };
 use calogen_models::caloclouds3::{Cc3Model, Condition, LayerProfile};
 use rand::SeedableRng;
@@ -32,8 +32,10 @@ use crate::progress;
     calogen bench --quick --json speed.json\n  \
     calogen bench --model caloclouds3 --batch 1,100,10000 --repeats 10\n  \
     calogen bench --model caloclouds3 --batch 1,100 --threads 1 --json protocol.json\n\
+    calogen bench --model caloclouds2 --batch 1,100 --threads 1\n\
     Models: caloclouds3 (official point-model weights, embedded; ShowerFlow of the paper's\n  \
-    structure with random weights, run for its cost; see the printed stages).")]
+    structure with random weights, run for its cost; see the printed stages), caloclouds2 (the\n  \
+    embedded model trained by calogen).")]
 pub struct Args {
     /// Run the 003 timing protocol for this model family instead of the network table.
     #[arg(long)]
@@ -541,10 +543,7 @@ fn parse_threads(specs: &[String]) -> Result<Vec<Threads>> {
 
 fn run_protocol_cmd(args: &Args, model: &str) -> Result<()> {
     let mut machine = Machine::now();
-    let fam = family(model).with_context(|| {
-        let known: Vec<_> = families().iter().map(|f| f.name).collect();
-        format!("--model: known models are {}", known.join(", "))
-    })?;
+    let fam = family(model).context("--model")?;
     if args.batch.is_empty() || args.batch.contains(&0) {
         bail!("--batch: batch sizes must be positive");
     }

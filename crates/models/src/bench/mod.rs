@@ -2,6 +2,7 @@
 //! shapes, and the CaloChallenge timing-and-size protocol (paper 003 §8.6–8.7) for any registered
 //! model family. `calogen bench` is the front end.
 
+pub mod cc2_family;
 pub mod cc3_family;
 pub mod flops;
 pub mod network;

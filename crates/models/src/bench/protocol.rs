@@ -60,7 +60,7 @@ pub struct Family {
 
 /// The families `calogen bench --model` knows. A new family adds one entry here.
 pub fn families() -> Vec<Family> {
-    vec![super::cc3_family::family()]
+    vec![super::cc3_family::family(), super::cc2_family::family()]
 }
 
 pub fn family(name: &str) -> Result<Family> {

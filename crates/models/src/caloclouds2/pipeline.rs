@@ -60,6 +60,26 @@ fn calibration_from_json(text: &str, source: &str) -> Result<Option<OccupancyCal
         .map_err(|e| Error::format(source, format!("bad occupancy calibration: {e}")))
 }
 
+/// Values stored in a safetensors file (all its tensors; the exported files hold only weights).
+fn stored_values(bytes: &[u8], source: &str) -> Result<u64> {
+    let st = safetensors::SafeTensors::deserialize(bytes)
+        .map_err(|e| Error::format(source, format!("not a safetensors file: {e}")))?;
+    Ok(st
+        .tensors()
+        .iter()
+        .map(|(_, t)| t.shape().iter().product::<usize>() as u64)
+        .sum())
+}
+
+/// Parameters of the embedded model's ShowerFlow and PointWise Net (the Fourier frequencies,
+/// a fixed buffer, included: 16 values).
+pub fn embedded_parameters() -> Result<(u64, u64)> {
+    Ok((
+        stored_values(EMBEDDED_FLOW, "embedded:showerflow.safetensors")?,
+        stored_values(EMBEDDED_NET, "embedded:pointwise.safetensors")?,
+    ))
+}
+
 impl Cc2Model {
     /// The embedded default model.
     pub fn embedded() -> Result<Self> {
