@@ -159,3 +159,21 @@ fn caloclouds3_follows_the_incident_direction() {
         "median shift/tan {median} mm"
     );
 }
+
+/// `--energy 10..90` is MeV in calogen: far outside the model, refused with the GeV hint, nothing
+/// written.
+#[test]
+fn bare_small_energies_are_refused_with_a_hint() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("x.h5");
+    let r = Command::new(env!("CARGO_BIN_EXE_calogen"))
+        .env("CI", "1")
+        .args(["generate", "--energy", "10..90", "--n", "2", "--out"])
+        .arg(&out)
+        .output()
+        .unwrap();
+    assert!(!r.status.success());
+    let err = String::from_utf8_lossy(&r.stderr);
+    assert!(err.contains("10GeV..90GeV"), "{err}");
+    assert!(!out.exists());
+}

@@ -177,6 +177,14 @@ pub fn run(args: Args) -> Result<()> {
         bail!("--n must be at least 1");
     }
     let (lo, hi) = parse_energy(energy)?;
+    // A bare `10..90` is MeV (calogen's unit), far below any photon the model has seen; almost
+    // always the user meant GeV.
+    if lo < 1000.0 {
+        bail!(
+            "--energy {energy}: {lo} MeV is below 1 GeV, outside the model's training range \
+             (CaloClouds II: 10-90 GeV); bare numbers are MeV, write e.g. 10GeV..90GeV"
+        );
+    }
     let mut model = load_model(args.model.as_deref())?;
     if let Some(p) = &args.net {
         model.net = Cc2Network::load(p)?;
