@@ -235,7 +235,8 @@ fn standardise(x: &mut [f32], n_features: usize, train: &[usize]) {
     }
 }
 
-fn mean_bce(logits: &[f32], y: &[f32]) -> f64 {
+/// Mean binary cross-entropy of logits against 0/1 labels (the stable log-sum-exp form).
+pub fn mean_bce(logits: &[f32], y: &[f32]) -> f64 {
     logits
         .iter()
         .zip(y)
@@ -244,7 +245,8 @@ fn mean_bce(logits: &[f32], y: &[f32]) -> f64 {
         / y.len().max(1) as f64
 }
 
-fn accuracy(logits: &[f32], y: &[f32]) -> f64 {
+/// Fraction of logits on the side of 0 that their 0/1 label says.
+pub fn accuracy(logits: &[f32], y: &[f32]) -> f64 {
     logits
         .iter()
         .zip(y)

@@ -292,25 +292,13 @@ impl Cc3Pipeline {
         self.tilt
             .restore(&mut b.x, &mut b.y, &b.layer, c.direction)?;
 
-        clear_cells(&mut b.cells);
+        b.cells.clear();
         let loss = b
             .projector
             .project_local(&b.x, &b.y, &b.layer, &b.energy, at, &mut b.cells);
         b.cells.end_shower(c.energy_gev * 1000.0, Some(c.direction));
         Ok(loss)
     }
-}
-
-/// Empties a one-shower buffer, keeping its allocations.
-fn clear_cells(c: &mut CellShowers) {
-    c.offsets.clear();
-    c.offsets.push(0);
-    c.layer.clear();
-    c.ix.clear();
-    c.iy.clear();
-    c.energy.clear();
-    c.incident_energy.clear();
-    c.direction = None;
 }
 
 #[cfg(test)]

@@ -8,6 +8,7 @@ use crate::{infer_device, train_device};
 use burn::module::Module;
 use burn::optim::{AdamWConfig, GradientsParams};
 use burn::tensor::{Device, Tensor, TensorData};
+use calogen_eval::classifier::train::{accuracy, mean_bce};
 use calogen_eval::metrics::auc::{binary_cross_entropy, jsd_from_bce, roc_auc, IsotonicRegression};
 use calogen_eval::SeededSampler;
 use indicatif::ProgressBar;
@@ -311,24 +312,6 @@ fn predict(model: &ResNet3d, samples: &Samples, idx: &[usize]) -> (Vec<f32>, Vec
         logits.extend(z);
     }
     (logits, labels)
-}
-
-fn mean_bce(logits: &[f32], y: &[f32]) -> f64 {
-    logits
-        .iter()
-        .zip(y)
-        .map(|(&z, &t)| (z.max(0.0) - z * t + (-z.abs()).exp().ln_1p()) as f64)
-        .sum::<f64>()
-        / y.len().max(1) as f64
-}
-
-fn accuracy(logits: &[f32], y: &[f32]) -> f64 {
-    logits
-        .iter()
-        .zip(y)
-        .filter(|(&z, &t)| (z > 0.0) == (t > 0.5))
-        .count() as f64
-        / y.len().max(1) as f64
 }
 
 /// CPU seconds of the calling thread (Linux `schedstat`, nanoseconds); `None` elsewhere.
