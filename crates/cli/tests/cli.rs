@@ -382,3 +382,26 @@ fn evaluate_calochallenge_on_voxels() {
     let report = std::fs::read_to_string(dir.path().join("report.md")).unwrap();
     assert!(report.contains("3D ResNet-18 classifier"), "{report}");
 }
+
+/// `calogen train` with a config that has an unknown key: the error names the file and the key,
+/// and nothing is trained or written.
+#[test]
+fn train_bad_config_is_named_and_writes_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    let cfg = dir.path().join("flow.toml");
+    std::fs::write(&cfg, "blockz = 3\n").unwrap();
+    let out = dir.path().join("run");
+    let o = calogen()
+        .args(["train", "showerflow", "--data"])
+        .arg(fixture("ild_photons_small.h5"))
+        .arg("--out")
+        .arg(&out)
+        .arg("--config")
+        .arg(&cfg)
+        .output()
+        .unwrap();
+    assert!(!o.status.success());
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(err.contains("flow.toml") && err.contains("blockz"), "{err}");
+    assert!(!out.join("showerflow.safetensors").exists());
+}

@@ -7,6 +7,7 @@ use anyhow::{bail, Context, Result};
 use calogen_models::caloclouds2::pipeline::{FLOW_FILE, NET_FILE};
 use calogen_train::caloclouds2::distil::DistilConfig;
 use calogen_train::caloclouds2::Cc2Config;
+use calogen_train::engine::TrainerConfig;
 use calogen_train::showerflow::FlowConfig;
 
 /// Train a CaloClouds II part; OUT becomes a model directory for `calogen generate --model OUT`.
@@ -60,17 +61,35 @@ fn install(src: &Path, dst: &Path) -> Result<()> {
     Ok(())
 }
 
+/// A part's config: the TOML file's (missing keys take the defaults) or the defaults, with the
+/// command line's seed and steps on top.
+fn config<C: Default>(
+    args: &Args,
+    text: Option<&str>,
+    parse: fn(&str) -> calogen_train::engine::Result<C>,
+    trainer: fn(&mut C) -> &mut TrainerConfig,
+) -> Result<C> {
+    let mut cfg = match text {
+        Some(t) => parse(t).with_context(|| {
+            let file = args.config.as_deref().unwrap_or(Path::new("config"));
+            format!("{}", file.display())
+        })?,
+        None => C::default(),
+    };
+    let t = trainer(&mut cfg);
+    args.seed.inspect(|&s| t.seed = s);
+    args.steps.inspect(|&s| t.steps = s);
+    Ok(cfg)
+}
+
 pub fn run(args: Args) -> Result<()> {
     let text = read(&args.config)?;
     let t0 = std::time::Instant::now();
     let (steps, history, before, after, weights, what) = match args.part.as_str() {
         "showerflow" => {
-            let mut cfg = match &text {
-                Some(t) => FlowConfig::from_toml(t)?,
-                None => FlowConfig::default(),
-            };
-            args.seed.inspect(|&s| cfg.trainer.seed = s);
-            args.steps.inspect(|&s| cfg.trainer.steps = s);
+            let cfg = config(&args, text.as_deref(), FlowConfig::from_toml, |c| {
+                &mut c.trainer
+            })?;
             let s = calogen_train::showerflow::run::train(&cfg, &args.data, &args.out)?;
             install(&s.weights, &args.out.join(FLOW_FILE))?;
             (
@@ -83,12 +102,9 @@ pub fn run(args: Args) -> Result<()> {
             )
         }
         "pointwise" => {
-            let mut cfg = match &text {
-                Some(t) => Cc2Config::from_toml(t)?,
-                None => Cc2Config::default(),
-            };
-            args.seed.inspect(|&s| cfg.trainer.seed = s);
-            args.steps.inspect(|&s| cfg.trainer.steps = s);
+            let cfg = config(&args, text.as_deref(), Cc2Config::from_toml, |c| {
+                &mut c.trainer
+            })?;
             let s = calogen_train::caloclouds2::run::train(&cfg, &args.data, &args.out)?;
             if !args.out.join("consistency_ema.safetensors").exists() {
                 install(&s.weights, &args.out.join(NET_FILE))?;
@@ -103,12 +119,9 @@ pub fn run(args: Args) -> Result<()> {
             )
         }
         "distil" => {
-            let mut cfg = match &text {
-                Some(t) => DistilConfig::from_toml(t)?,
-                None => DistilConfig::default(),
-            };
-            args.seed.inspect(|&s| cfg.trainer.seed = s);
-            args.steps.inspect(|&s| cfg.trainer.steps = s);
+            let cfg = config(&args, text.as_deref(), DistilConfig::from_toml, |c| {
+                &mut c.trainer
+            })?;
             let teacher = args
                 .teacher
                 .clone()
