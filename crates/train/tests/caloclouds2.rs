@@ -43,7 +43,7 @@ fn weights_roundtrip_and_heun_uses_25_evaluations() {
         assert_eq!(a.values, b.values);
     }
 
-    let (pts, nfe) = heun(&net, &cfg, [0.5, 0.3], 7, &mut stream(3, "sample"), &dev);
+    let (pts, nfe) = heun(&net, &cfg, &[0.5, 0.3], 7, &mut stream(3, "sample"), &dev);
     assert_eq!(nfe, 25);
     assert_eq!(pts.len(), 7 * 4);
     assert!(pts.iter().all(|v| v.is_finite()));
@@ -79,4 +79,70 @@ fn committed_training_configs_parse() {
     let d = DistilConfig::from_toml(include_str!("../configs/cc2/distil.toml")).unwrap();
     assert_eq!((d.boundaries, d.target_ema), (18, 0.95));
     assert_eq!(d.trainer().ema_decay, 0.95);
+    let c = calogen_train::caloclouds2::Cc2Config::from_toml(include_str!(
+        "../configs/cc3/pointwise.toml"
+    ))
+    .unwrap();
+    assert_eq!((c.net.hidden.len(), c.net.cond_dim), (5, 4));
+    assert_eq!(c.data.tilt_geometry.as_deref(), Some("ild-ecal-wide"));
+    DistilConfig::from_toml(include_str!("../configs/cc3/distil.toml")).unwrap();
+}
+
+#[test]
+fn tilt_geometry_makes_showers_at_angles_upright() {
+    use calogen_train::caloclouds2::run::open_set;
+    use calogen_train::caloclouds2::Cc2Config;
+    let data = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../../fixtures/ild_photons_angular_small.h5");
+    let cfg = Cc2Config::from_toml(include_str!("../configs/cc3/pointwise.toml")).unwrap();
+    let mut plain_cfg = cfg.clone();
+    plain_cfg.data.tilt_geometry = None;
+    let (tilted, upright) = (
+        open_set(&plain_cfg, &data).unwrap(),
+        open_set(&cfg, &data).unwrap(),
+    );
+    // Energy-weighted x slope over depth, per shower, against the axis' own slope p_x/p_z: the
+    // file's showers lean with their direction, the preprocessed ones no longer do.
+    let lean = |pc: &calogen_data::PointClouds| -> Vec<(f64, f64)> {
+        (0..pc.len())
+            .map(|i| {
+                let s = pc.shower(i);
+                let p = s.direction.unwrap();
+                let (mut sw, mut sl, mut sx, mut sll, mut slx) = (0.0, 0.0, 0.0, 0.0, 0.0);
+                for k in 0..s.len() {
+                    let (w, l, x) = (s.energy[k] as f64, s.layer[k] as f64, s.x[k] as f64);
+                    sw += w;
+                    sl += w * l;
+                    sx += w * x;
+                    sll += w * l * l;
+                    slx += w * l * x;
+                }
+                let slope = (slx / sw - sl * sx / sw / sw) / (sll / sw - (sl / sw).powi(2));
+                (slope, (p[0] / p[2]) as f64)
+            })
+            .collect()
+    };
+    let all = |v: Vec<(f64, f64)>| {
+        let n = v.len() as f64;
+        let (s, t): (Vec<f64>, Vec<f64>) = v.into_iter().unzip();
+        // Least-squares factor between the measured slope per layer and tan θ_x.
+        let k = s.iter().zip(&t).map(|(a, b)| a * b).sum::<f64>()
+            / t.iter().map(|b| b * b).sum::<f64>();
+        (k, n)
+    };
+    let both = |s: &calogen_train::data::ShowerSet| [lean(&s.train), lean(&s.eval)].concat();
+    let (k_tilted, n) = all(both(&tilted));
+    let (k_upright, _) = all(both(&upright));
+    assert!(n >= 10.0);
+    // ild-ecal-wide's layers are 2.6 mm (W 2.1 + Si 0.5) and 4.7 mm deep: the raw showers drift
+    // by about that per layer and unit slope.
+    assert!(
+        k_tilted > 2.0,
+        "raw drift {k_tilted} mm per layer per unit slope"
+    );
+    assert!(
+        k_upright.abs() < 0.15 * k_tilted,
+        "after removal {k_upright} vs {k_tilted}"
+    );
+    assert!(open_set(&cfg, std::path::Path::new("/nonexistent.h5")).is_err());
 }

@@ -3,7 +3,8 @@
 //! ShowerFlow inverse.
 
 use calogen_models::caloclouds2::{Cc2Network, Cc2ShowerFlow, NetKind};
-use calogen_train::caloclouds2::run::metadata;
+use calogen_models::caloclouds3::{Cc3Model, Condition, CONFIG_FILE};
+use calogen_train::caloclouds2::run::{metadata, write_cc3_config};
 use calogen_train::caloclouds2::sampling::{heun, one_step};
 use calogen_train::caloclouds2::{Cc2Config, PointWiseNet};
 use calogen_train::data::{PointNormalisation, Standardiser};
@@ -52,7 +53,7 @@ fn fused_pointwise_net_matches_burn() {
 
     let cm = export("caloclouds2-consistency", &net, &cfg);
     assert_eq!(cm.kind, NetKind::Consistency);
-    let want = one_step(&net, &cfg, cond, n, &mut stream(12, "noise"), &dev);
+    let want = one_step(&net, &cfg, &cond, n, &mut stream(12, "noise"), &dev);
     let mut ws = cm.workspace();
     let mut got = Vec::new();
     assert_eq!(
@@ -63,7 +64,7 @@ fn fused_pointwise_net_matches_burn() {
     assert!(d < 1e-4, "one step: max |Δ| = {d}");
 
     let edm = export("caloclouds2-pointwise-net", &net, &cfg);
-    let (want, nfe) = heun(&net, &cfg, cond, n, &mut stream(12, "noise"), &dev);
+    let (want, nfe) = heun(&net, &cfg, &cond, n, &mut stream(12, "noise"), &dev);
     let mut ws = edm.workspace();
     let nfe_fused = edm
         .sample_from_noise(&mut ws, cond, &eps, &mut got)
@@ -140,4 +141,44 @@ fn showerflow_inverse_matches_burn(direction: bool) {
         let d = max_abs_diff(&got, &want[r * dim..(r + 1) * dim]);
         assert!(d < 2e-4, "row {r}: max |Δ| = {d}");
     }
+}
+
+#[test]
+fn direction_conditioned_net_runs_in_the_caloclouds3_pipeline() {
+    let cfg = Cc2Config::from_toml(include_str!("../configs/cc3/pointwise.toml")).unwrap();
+    let dev = infer_device();
+    let net = PointWiseNet::new(&cfg.net, &mut stream(21, "init"), &dev);
+    let dir = tempfile::tempdir().unwrap();
+    let w = dir.path().join("consistency_ema.safetensors");
+    let mut m = metadata(&cfg, &norm(), 30);
+    m.insert("model".into(), "caloclouds2-consistency".into());
+    save_weights(&w, &net, m).unwrap();
+    write_cc3_config(&w, &cfg, &norm()).unwrap();
+    let cc3 = Cc3Model::from_safetensors(&w, &dir.path().join(CONFIG_FILE)).unwrap();
+
+    // 37 GeV at (θ, φ) = (30°, 45°): the official model's cond vector equals the trained one.
+    let (t, f) = (30f32.to_radians(), 45f32.to_radians());
+    let c = Condition {
+        energy_gev: 37.0,
+        direction: [t.sin() * f.cos(), t.sin() * f.sin(), t.cos()],
+    };
+    let cond = cfg.cond.fwd(37_000.0, 0, Some(c.direction));
+    let got_cond = cc3.cond_vector(&c);
+    assert!(
+        max_abs_diff(&got_cond, &cond) < 1e-7,
+        "{got_cond:?} vs {cond:?}"
+    );
+
+    let n = 53;
+    let want = one_step(&net, &cfg, &cond, n, &mut stream(22, "noise"), &dev);
+    let sigma = cfg.edm.sigma_max as f32;
+    let x_t: Vec<f32> = normals(&mut stream(22, "noise"), n * 4)
+        .iter()
+        .map(|e| e * sigma)
+        .collect();
+    let got = cc3.denoise(&x_t, &cond, sigma).unwrap();
+    let d = max_abs_diff(&got, &want);
+    assert!(d < 1e-4, "one step: max |Δ| = {d}");
+    assert_eq!(cc3.config().point_norm.x_std, norm().x.std);
+    assert_eq!(cc3.config().incident_energy_rescale_gev, 127.0);
 }

@@ -22,13 +22,14 @@ use crate::progress;
     calogen generate --model runs/cc2 --energy 10000..90000 --n 1000 --out showers.h5\n  \
     calogen generate --net crates/models/assets/caloclouds2/teacher_edm.safetensors --energy 50GeV --n 10 --out heun.h5\n  \
     calogen generate --model caloclouds3 --like G4.h5 --like-showers 600..1200 --profiles G4.h5 --profiles-showers 0..600 --out cc3.h5\n  \
-    calogen generate --model caloclouds3 --like G4.h5 --flow runs/cc3flow/showerflow.safetensors --out cc3.h5\n\
+    calogen generate --model caloclouds3 --like G4.h5 --flow runs/cc3flow/showerflow.safetensors --out cc3.h5\n  \
+    calogen generate --model caloclouds3 --net runs/cc3/consistency_ema.safetensors --like G4.h5 --flow runs/cc3flow/showerflow.safetensors --out own.h5\n\
     Energies are MeV unless suffixed (GeV, MeV); a range draws uniformly, one shower at a time.")]
 pub struct Args {
     /// Model directory (showerflow.safetensors, pointwise.safetensors, calibration.json);
     /// default: the embedded CaloClouds II model. `caloclouds3`: the official CaloClouds3
     /// consistency model (embedded) for the incident particles of --like, with the per-layer
-    /// points and energies of the --profiles Geant4 showers (no trained CaloClouds3 ShowerFlow yet).
+    /// points and energies of a ShowerFlow (--flow) or of Geant4 showers (--profiles).
     #[arg(long)]
     pub model: Option<PathBuf>,
     /// caloclouds3: simulate the incident particles (energy, direction) of this point file.
@@ -49,6 +50,8 @@ pub struct Args {
     pub flow: Option<PathBuf>,
     /// A PointWise Net file to use instead of the model's (e.g. the EDM teacher,
     /// `teacher_edm.safetensors`, sampled with Heun); its metadata says which sampler runs.
+    /// caloclouds3: a one-step net trained here (`calogen train distil` with a [E, direction]
+    /// config, `cc3_cm_config.json` beside it) instead of the official one.
     #[arg(long)]
     pub net: Option<PathBuf>,
     /// Incident energy: a value or a range LO..HI, MeV unless suffixed with GeV/MeV

@@ -13,17 +13,17 @@ use std::time::Instant;
 use anyhow::{bail, Context, Result};
 use calogen_data::formats::PointsWriter;
 use calogen_data::{PointClouds, PointLayout, ShowerFileOptions};
+use calogen_geometry::BarrelGeometry;
 use calogen_geometry::Geometry;
 use calogen_models::caloclouds2::shower_rng;
 use calogen_models::caloclouds2::Cc2ShowerFlow;
-use calogen_models::caloclouds3::{Cc3Pipeline, Condition, EmpiricalProfiles, LayerProfileSampler};
+use calogen_models::caloclouds3::{
+    Cc3Model, Cc3Pipeline, Condition, EmpiricalProfiles, LayerProfileSampler, CONFIG_FILE,
+};
 use calogen_models::postprocess::{Cc3ScaleFactors, TiltShift};
 
 use super::generate::Args;
 use crate::progress;
-
-/// Depth of the gun relative to the front face in the planar geometries (../shared/data/README.md).
-const GUN_DEPTH_MM: f64 = -1.0;
 
 /// Point clouds of `path[range]` (all showers without a range).
 fn read_points(path: &Path, range: Option<&str>, what: &str) -> Result<PointClouds> {
@@ -45,24 +45,46 @@ pub fn run(args: &Args) -> Result<()> {
         .as_ref()
         .context("--model caloclouds3 needs --like FILE: the incident particles to simulate")?;
     let targets = read_points(like, args.like_showers.as_deref(), "like")?;
-    let mut pipe = Cc3Pipeline::embedded(Cc3ScaleFactors::default())
-        .context("loading the embedded CaloClouds3 model")?;
+    let (mut pipe, model_name) = match &args.net {
+        None => (
+            Cc3Pipeline::embedded(Cc3ScaleFactors::default())
+                .context("loading the embedded CaloClouds3 model")?,
+            "caloclouds3 (official consistency model, embedded)".to_string(),
+        ),
+        Some(w) => {
+            let cfg = w.with_file_name(CONFIG_FILE);
+            let model = Cc3Model::from_safetensors(w, &cfg).with_context(|| {
+                format!(
+                    "--net {}: a CaloClouds3-style one-step net with {} beside it",
+                    w.display(),
+                    cfg.display()
+                )
+            })?;
+            let barrel = BarrelGeometry::load("ild-ecal-barrel")?;
+            // Trained on our showers with the exact normalisation: none of the official
+            // network's deployment factors.
+            (
+                Cc3Pipeline::new(model, barrel, Cc3ScaleFactors::identity())?,
+                format!("caloclouds3-style net {}", w.display()),
+            )
+        }
+    };
     // The network draws showers with the tilt removed; the shift put back is geometric (depth of
     // each layer × tan of the angle), so it must use the depths of the detector the showers are
     // meant for: a planar --geometry's own layers (gun 1 mm in front of the first absorber, as in
     // ../shared/data), or the ILD barrel's (the official model's detector).
     let tilt_depths = match Geometry::load(&args.geometry)? {
         Geometry::Planar(g) => {
-            let d: Vec<f64> = g.layer_depths().iter().map(|&v| v as f64).collect();
-            if d.len() != pipe.n_layers() {
+            let tilt = TiltShift::planar(&g)?;
+            if tilt.n_layers() != pipe.n_layers() {
                 bail!(
                     "--geometry {}: {} layers, the CaloClouds3 model has {}",
                     args.geometry,
-                    d.len(),
+                    tilt.n_layers(),
                     pipe.n_layers()
                 );
             }
-            pipe.tilt = TiltShift::from_layer_depths(&d, GUN_DEPTH_MM)?;
+            pipe.tilt = tilt;
             args.geometry.clone()
         }
         Geometry::Barrel(b) => b.name.clone(),
@@ -122,7 +144,7 @@ pub fn run(args: &Args) -> Result<()> {
     w.append(&out)?;
     w.finish()?;
     let summary = serde_json::json!({
-        "model": "caloclouds3 (official consistency model, embedded)",
+        "model": model_name,
         "showers": out.len(),
         "points": out.n_points(),
         "like": like.display().to_string(),

@@ -30,6 +30,10 @@ const EMBEDDED_CONFIG: &str = include_str!("../../assets/caloclouds3/cc3_cm_conf
 pub const EMBEDDED_LICENSE: &str = include_str!("../../assets/caloclouds3/LICENSE-CaloClouds3");
 pub const EMBEDDED_NOTICE: &str = include_str!("../../assets/caloclouds3/NOTICE");
 
+/// The config's file name beside a CaloClouds3-style weights file (`calogen train distil` of a
+/// net conditioned on the direction writes it; `calogen generate --model caloclouds3 --net` reads it).
+pub const CONFIG_FILE: &str = "cc3_cm_config.json";
+
 /// The key path of the sampling weights in the original checkpoint (SPEC §1).
 pub const PT_WEIGHTS_KEY: [&str; 2] = ["others", "model_ema"];
 

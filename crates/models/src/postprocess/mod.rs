@@ -29,4 +29,4 @@ pub use cog::{centre_of_gravity, shift_to_cog};
 pub use energy::{layer_energies, rescale_layer_energies, RescaleReport};
 pub use layers::{fit_counts_to_total, LayerAssigner};
 pub use occupancy::{Cc3ScaleFactors, OccupancyCalibration, Polynomial};
-pub use tilt::TiltShift;
+pub use tilt::{TiltShift, PLANAR_GUN_DEPTH_MM};

@@ -196,6 +196,15 @@ impl Default for Cc3ScaleFactors {
 }
 
 impl Cc3ScaleFactors {
+    /// No correction: for a network trained on the showers it is compared with.
+    pub fn identity() -> Self {
+        Self {
+            occupancy: 1.0,
+            energy: 1.0,
+            xy: 1.0,
+        }
+    }
+
     /// Scales per-layer counts by the occupancy factor (rounded half away from zero).
     pub fn scale_counts(&self, counts: &mut [u32]) {
         for c in counts {

@@ -4,8 +4,12 @@
 //! learns showers that look upright; generation puts the drift back.
 
 use calogen_data::PointClouds;
+use calogen_geometry::PlanarGeometry;
 
 use crate::error::{Error, Result};
+
+/// Depth of the gun relative to the front face of the planar geometries (../shared/data/README.md).
+pub const PLANAR_GUN_DEPTH_MM: f64 = -1.0;
 
 /// Per-layer depths of the shower axis, measured along the depth axis from the point where the
 /// axis crosses the transverse origin (x = y = 0): for a gun at the transverse origin, a layer's
@@ -28,6 +32,13 @@ impl TiltShift {
     /// (e.g. planar layer depths from the front face and a gun 1 mm in front: `origin = -1`).
     pub fn from_layer_depths(layer_depth_mm: &[f64], origin_depth_mm: f64) -> Result<Self> {
         Self::new(layer_depth_mm.iter().map(|d| d - origin_depth_mm).collect())
+    }
+
+    /// A planar stack's layers with the gun 1 mm in front of its front face, as in every file of
+    /// ../shared/data (their README): the drift of the showers in those files.
+    pub fn planar(g: &PlanarGeometry) -> Result<Self> {
+        let d: Vec<f64> = g.layer_depths().iter().map(|&v| v as f64).collect();
+        Self::from_layer_depths(&d, PLANAR_GUN_DEPTH_MM)
     }
 
     pub fn n_layers(&self) -> usize {

@@ -13,7 +13,8 @@ pub struct NetConfig {
     pub hidden: Vec<usize>,
     /// Fourier time-embedding width (32 frequencies → 64).
     pub time_dim: usize,
-    /// Shower conditions after the time embedding: E_inc, N_points.
+    /// Shower conditions after the time embedding: E_inc, N_points (CaloClouds II) or E_inc and
+    /// the direction (CaloClouds3, 4); must match `cond`.
     pub cond_dim: usize,
 }
 
@@ -81,6 +82,17 @@ impl Default for BatchConfig {
     }
 }
 
+/// Preprocessing of the training showers.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
+#[serde(default, deny_unknown_fields)]
+pub struct DataConfig {
+    /// CaloClouds3 tilt shift (paper 001 §2.2): move each layer's points back by the drift of the
+    /// shower axis at that layer, using the layer depths of this planar geometry (name or file)
+    /// with the gun 1 mm in front of it, so the net learns upright showers. `calogen generate
+    /// --model caloclouds3` puts the drift back.
+    pub tilt_geometry: Option<String>,
+}
+
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
 #[serde(default, deny_unknown_fields)]
 pub struct Cc2Config {
@@ -88,6 +100,7 @@ pub struct Cc2Config {
     pub edm: EdmConfig,
     pub batch: BatchConfig,
     pub cond: CondNormalisation,
+    pub data: DataConfig,
     pub trainer: TrainerConfig,
 }
 
@@ -100,7 +113,20 @@ impl Cc2Config {
     }
 
     pub fn from_toml(s: &str) -> Result<Self> {
-        toml::from_str(s).map_err(|e| TrainError::Config(e.to_string()))
+        let c: Self = toml::from_str(s).map_err(|e| TrainError::Config(e.to_string()))?;
+        if c.net.cond_dim != c.cond.dim() {
+            return Err(TrainError::Config(format!(
+                "net.cond_dim = {} but the condition ({}) has {} values",
+                c.net.cond_dim,
+                if c.cond.direction {
+                    "cond.direction = true: E, p_x, p_y, p_depth"
+                } else {
+                    "E, N_points"
+                },
+                c.cond.dim()
+            )));
+        }
+        Ok(c)
     }
 
     pub fn to_toml(&self) -> String {
@@ -120,5 +146,9 @@ mod tests {
         assert_eq!(p.batch.showers, 8);
         assert_eq!(p.net.hidden, vec![128, 256, 512, 256, 128]);
         assert!(Cc2Config::from_toml("[net]\nwidth = 3\n").is_err());
+        let e = Cc2Config::from_toml("[cond]\ndirection = true\n").unwrap_err();
+        assert!(e.to_string().contains("cond_dim"), "{e}");
+        let d = Cc2Config::from_toml("[net]\ncond_dim = 4\n[cond]\ndirection = true\n").unwrap();
+        assert_eq!(d.cond.dim(), 4);
     }
 }

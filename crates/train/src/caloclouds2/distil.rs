@@ -141,8 +141,7 @@ impl DistilTask<'_> {
             }
         }
         let plain = crate::infer_device();
-        let cond_plain =
-            Tensor::<2>::from_data(TensorData::new(batch.cond.clone(), [b, 2]), &plain);
+        let cond_plain = batch.cond_tensor(&plain);
         let x_lo = teacher_heun_step(
             self.teacher,
             t3(x_hi.clone(), b, n, &plain),
@@ -153,8 +152,7 @@ impl DistilTask<'_> {
         );
         let y = target.consistency(x_lo, &lo, cond_plain, e.sigma_data, e.sigma_min);
         let y = t3(vec3(y), b, n, &self.device);
-        let cond =
-            Tensor::<2>::from_data(TensorData::new(batch.cond.clone(), [b, 2]), &self.device);
+        let cond = batch.cond_tensor(&self.device);
         let f = model.consistency(
             t3(x_hi, b, n, &self.device),
             &hi,

@@ -7,10 +7,13 @@ use super::{Cc2Config, PointWiseNet};
 use crate::data::{PointNormalisation, ShowerSet};
 use crate::engine::checkpoint::save_weights;
 use crate::engine::rng::{normal, normals, stream};
-use crate::engine::{LossHistory, Result, Trainer};
+use crate::engine::{LossHistory, Result, TrainError, Trainer};
 use crate::{infer_device, train_device};
 use burn::module::Module;
 use calogen_data::PointClouds;
+use calogen_geometry::Geometry;
+use calogen_models::caloclouds3::{Cc3Config, PointNorm, CONFIG_FILE};
+use calogen_models::postprocess::TiltShift;
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
@@ -94,11 +97,45 @@ pub fn reexport(src: &Path, dst: &Path) -> Result<()> {
     save_weights(dst, &net, m)
 }
 
+/// The showers of `data` (last [`crate::data::showers::N_EVAL`] held out) with the config's
+/// preprocessing: with `data.tilt_geometry` each layer moved back by the shower axis' drift.
+pub fn open_set(cfg: &Cc2Config, data: &Path) -> Result<ShowerSet> {
+    let mut set = ShowerSet::open(data, crate::data::showers::N_EVAL)?;
+    let needs_direction = cfg.cond.direction || cfg.data.tilt_geometry.is_some();
+    if needs_direction && set.train.direction.is_none() {
+        return Err(TrainError::Config(format!(
+            "{}: `p_norm_local`: cond.direction and data.tilt_geometry need showers with incident \
+             directions",
+            data.display()
+        )));
+    }
+    if let Some(name) = &cfg.data.tilt_geometry {
+        let bad = |msg: String| TrainError::Config(format!("data.tilt_geometry `{name}`: {msg}"));
+        let tilt = match Geometry::load(name).map_err(|e| bad(e.to_string()))? {
+            Geometry::Planar(g) => TiltShift::planar(&g).map_err(|e| bad(e.to_string()))?,
+            _ => return Err(bad("not a planar geometry".into())),
+        };
+        if tilt.n_layers() < set.n_layers {
+            return Err(bad(format!(
+                "{} layers, {} has {}",
+                tilt.n_layers(),
+                data.display(),
+                set.n_layers
+            )));
+        }
+        for part in [&mut set.train, &mut set.eval] {
+            tilt.remove_clouds(part)
+                .map_err(|e| bad(format!("{}: {e}", data.display())))?;
+        }
+    }
+    Ok(set)
+}
+
 /// Trains (or resumes) in `out_dir`: `checkpoint.safetensors` and, at the end,
 /// `pointwise_net_ema.safetensors`.
 pub fn train(cfg: &Cc2Config, data: &Path, out_dir: &Path) -> Result<RunSummary> {
     std::fs::create_dir_all(out_dir)?;
-    let set = ShowerSet::open(data, crate::data::showers::N_EVAL)?;
+    let set = open_set(cfg, data)?;
     let norm = PointNormalisation::fit(&set.train);
     let device = train_device();
     let ckpt = out_dir.join("checkpoint.safetensors");
@@ -202,7 +239,7 @@ pub fn distil(
             meta.model
         )));
     }
-    let set = ShowerSet::open(data, crate::data::showers::N_EVAL)?;
+    let set = open_set(&meta.cfg, data)?;
     let device = train_device();
     let ckpt = out_dir.join("distil_checkpoint.safetensors");
     let mut t = Trainer::resume_or_new(
@@ -228,6 +265,9 @@ pub fn distil(
     let eval_after = eval_distil_loss(&task(&set.eval), &plain(&t.model), &t.ema.model);
     let weights = out_dir.join("consistency_ema.safetensors");
     save_weights(&weights, &t.ema.model, export)?;
+    if meta.cfg.cond.direction {
+        write_cc3_config(&weights, &meta.cfg, &meta.norm)?;
+    }
     Ok(RunSummary {
         steps: t.step,
         history: t.history.clone(),
@@ -235,4 +275,52 @@ pub fn distil(
         eval_after,
         weights,
     })
+}
+
+/// Writes `cc3_cm_config.json` beside a one-step model conditioned on [E, direction], so the
+/// CaloClouds3 pipeline of `calogen-models` runs it like the official network (`calogen generate
+/// --model caloclouds3 --net FILE`). Tensor names and shapes are read back from `weights`.
+pub fn write_cc3_config(weights: &Path, cfg: &Cc2Config, norm: &PointNormalisation) -> Result<()> {
+    let file = crate::engine::st::StFile::load(weights)?;
+    let mut widths = vec![cfg.net.features];
+    widths.extend(&cfg.net.hidden);
+    widths.push(cfg.net.features);
+    let cc3 = Cc3Config {
+        point_dim: cfg.net.features,
+        cond_dim: cfg.net.cond_dim,
+        time_dim: cfg.net.time_dim,
+        fourier_features: cfg.net.time_dim / 2,
+        ctx_dim: cfg.net.ctx_dim(),
+        layer_in: widths[..widths.len() - 1].to_vec(),
+        layer_out: widths[1..].to_vec(),
+        residual: false,
+        sigma_data: cfg.edm.sigma_data,
+        sigma_min: cfg.edm.sigma_min,
+        sigma_max: cfg.edm.sigma_max,
+        incident_energy_rescale_gev: cfg.cond.energy_scale_mev / 1000.0,
+        point_norm: PointNorm {
+            x_mean: norm.x.mean,
+            x_std: norm.x.std,
+            y_mean: norm.y.mean,
+            y_std: norm.y.std,
+            z_mean: norm.z.mean,
+            z_std: norm.z.std,
+            log_e_mean: norm.ln_e.mean,
+            log_e_std: norm.ln_e.std,
+            // Trained on our showers with the exact normalisation: no deployment factor.
+            xy_calibration: 1.0,
+        },
+        tensor_names: file
+            .tensors
+            .iter()
+            .map(|(k, (_, shape, _))| (k.clone(), shape.clone()))
+            .collect(),
+        original_state_dict_keys: BTreeMap::new(),
+    };
+    let json = serde_json::to_string_pretty(&cc3).expect("config serialises");
+    let dst = weights.with_file_name(CONFIG_FILE);
+    let tmp = dst.with_extension("json.tmp");
+    std::fs::write(&tmp, json)?;
+    std::fs::rename(&tmp, &dst)?;
+    Ok(())
 }

@@ -13,14 +13,14 @@ use rand_chacha::ChaCha8Rng;
 pub fn heun(
     model: &PointWiseNet,
     cfg: &Cc2Config,
-    cond: [f32; 2],
+    cond: &[f32],
     n: usize,
     rng: &mut ChaCha8Rng,
     device: &Device,
 ) -> (Vec<f32>, usize) {
     let e = &cfg.edm;
     let sigmas = edm::karras_sigmas(e.steps, e.sigma_min, e.sigma_max, e.rho);
-    let cond_t = Tensor::<2>::from_data(TensorData::new(cond.to_vec(), [1, 2]), device);
+    let cond_t = Tensor::<2>::from_data(TensorData::new(cond.to_vec(), [1, cond.len()]), device);
     let eps = normals(rng, n * 4);
     let mut x =
         Tensor::<3>::from_data(TensorData::new(eps, [1, n, 4]), device).mul_scalar(sigmas[0]);
@@ -52,13 +52,13 @@ pub fn heun(
 pub fn one_step(
     model: &PointWiseNet,
     cfg: &Cc2Config,
-    cond: [f32; 2],
+    cond: &[f32],
     n: usize,
     rng: &mut ChaCha8Rng,
     device: &Device,
 ) -> Vec<f32> {
     let e = &cfg.edm;
-    let cond_t = Tensor::<2>::from_data(TensorData::new(cond.to_vec(), [1, 2]), device);
+    let cond_t = Tensor::<2>::from_data(TensorData::new(cond.to_vec(), [1, cond.len()]), device);
     let eps = normals(rng, n * 4);
     let x = Tensor::<3>::from_data(TensorData::new(eps, [1, n, 4]), device).mul_scalar(e.sigma_max);
     model
@@ -114,10 +114,10 @@ pub fn generate_with(
 ) -> PointClouds {
     let mut out = PointClouds::new();
     for &(e_inc, n) in requests {
-        let cond = cfg.cond.fwd(e_inc, n);
+        let cond = cfg.cond.fwd(e_inc, n, None);
         let v = match sampler {
-            Sampler::Heun => heun(model, cfg, cond, n, rng, device).0,
-            Sampler::OneStep => one_step(model, cfg, cond, n, rng, device),
+            Sampler::Heun => heun(model, cfg, &cond, n, rng, device).0,
+            Sampler::OneStep => one_step(model, cfg, &cond, n, rng, device),
         };
         let (mut x, mut y, mut l, mut en) = (vec![], vec![], vec![], vec![]);
         for p in v.chunks_exact(4) {

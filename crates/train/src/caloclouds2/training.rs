@@ -19,12 +19,20 @@ pub struct EdmTask<'a> {
     pub device: Device,
 }
 
-/// One batch in network space: points `[b, n, 4]` and conditions `[b, 2]`, flattened.
+/// One batch in network space: points `[b, n, 4]` and conditions `[b, cond_dim]`, flattened.
 pub struct Batch {
     pub x0: Vec<f32>,
     pub cond: Vec<f32>,
     pub b: usize,
     pub n: usize,
+}
+
+impl Batch {
+    /// The conditions as a `[b, cond_dim]` tensor.
+    pub fn cond_tensor(&self, device: &Device) -> Tensor<2> {
+        let dim = self.cond.len() / self.b;
+        Tensor::from_data(TensorData::new(self.cond.clone(), [self.b, dim]), device)
+    }
 }
 
 /// Draws `b` showers and `n` points of each; all randomness from `rng`.
@@ -37,7 +45,7 @@ pub fn draw_batch(
     rng: &mut ChaCha8Rng,
 ) -> Batch {
     let mut x0 = Vec::with_capacity(b * n * 4);
-    let mut cond = Vec::with_capacity(b * 2);
+    let mut cond = Vec::with_capacity(b * cond_norm.dim());
     for _ in 0..b {
         let s = showers.shower(rng.random_range(0..showers.len()));
         let len = s.len();
@@ -50,7 +58,7 @@ pub fn draw_batch(
             let jitter: f32 = rng.random();
             x0.extend(norm.fwd(s.x[k], s.y[k], s.layer[k], s.energy[k], jitter));
         }
-        cond.extend(cond_norm.fwd(s.incident_energy, len));
+        cond_norm.push(s.incident_energy, len, s.direction, &mut cond);
     }
     Batch { x0, cond, b, n }
 }
@@ -94,7 +102,6 @@ pub fn edm_loss(
     let t3 = |v: Vec<f32>| Tensor::<3>::from_data(TensorData::new(v, [b, n, 4]), device);
     let s: Vec<f32> = sigma.iter().map(|&s| s as f32).collect();
     let sigma_t = Tensor::<1>::from_data(TensorData::new(s, [b]), device);
-    let cond = Tensor::<2>::from_data(TensorData::new(batch.cond.clone(), [b, 2]), device);
-    let f = model.forward(t3(x_in), sigma_t, cond);
+    let f = model.forward(t3(x_in), sigma_t, batch.cond_tensor(device));
     (f - t3(target)).square().mean()
 }

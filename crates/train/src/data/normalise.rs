@@ -90,14 +90,19 @@ impl PointNormalisation {
     }
 }
 
-/// Shower-level conditioning of the PointWise Net: [E_inc, N_points], both scaled to O(1).
+/// Shower-level conditioning of the PointWise Net, scaled to O(1): [E_inc, N_points] (CaloClouds
+/// II), or with `direction` [E_inc, p_x, p_y, p_depth] (CaloClouds3: the unit incident direction in
+/// the local frame instead of the number of points).
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
 #[serde(default)]
 pub struct CondNormalisation {
-    /// E_inc is divided by this (MeV); 100 GeV puts the 10–90 GeV photons in [0.1, 0.9].
+    /// E_inc is divided by this (MeV); 100 GeV puts the 10–90 GeV photons in [0.1, 0.9]
+    /// (CaloClouds3: 127 GeV).
     pub energy_scale_mev: f64,
     /// N_points is divided by this; CaloClouds II generates up to ~6000 points.
     pub points_scale: f64,
+    /// Condition on the incident direction instead of the number of points.
+    pub direction: bool,
 }
 
 impl Default for CondNormalisation {
@@ -105,15 +110,45 @@ impl Default for CondNormalisation {
         Self {
             energy_scale_mev: 100_000.0,
             points_scale: 5000.0,
+            direction: false,
         }
     }
 }
 
+/// The direction of a shower without one: perpendicular incidence.
+pub const PERPENDICULAR: [f32; 3] = [0.0, 0.0, 1.0];
+
 impl CondNormalisation {
-    pub fn fwd(&self, e_inc_mev: f32, n_points: usize) -> [f32; 2] {
-        [
-            (e_inc_mev as f64 / self.energy_scale_mev) as f32,
-            (n_points as f64 / self.points_scale) as f32,
-        ]
+    /// Width of the condition vector.
+    pub fn dim(&self) -> usize {
+        if self.direction {
+            4
+        } else {
+            2
+        }
+    }
+
+    /// Appends one shower's condition to `out` (`dim()` values); a shower without a stored
+    /// direction counts as perpendicular.
+    pub fn push(
+        &self,
+        e_inc_mev: f32,
+        n_points: usize,
+        direction: Option<[f32; 3]>,
+        out: &mut Vec<f32>,
+    ) {
+        out.push((e_inc_mev as f64 / self.energy_scale_mev) as f32);
+        if self.direction {
+            out.extend(direction.unwrap_or(PERPENDICULAR));
+        } else {
+            out.push((n_points as f64 / self.points_scale) as f32);
+        }
+    }
+
+    /// One shower's condition as a vector.
+    pub fn fwd(&self, e_inc_mev: f32, n_points: usize, direction: Option<[f32; 3]>) -> Vec<f32> {
+        let mut v = Vec::with_capacity(self.dim());
+        self.push(e_inc_mev, n_points, direction, &mut v);
+        v
     }
 }
