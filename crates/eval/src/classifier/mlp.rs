@@ -1,5 +1,7 @@
-//! A multilayer perceptron with LeakyReLU hidden layers and one logit output, trained by Adam on
-//! the binary cross-entropy.
+//! A multilayer perceptron with LeakyReLU hidden layers and linear outputs, trained by Adam: on
+//! the binary cross-entropy of one logit ([`Mlp::backward_and_step`]), or on any loss whose
+//! gradient with respect to the outputs the caller computes ([`Mlp::backward_delta`], the
+//! multiclass classifier's softmax cross-entropy).
 
 use crate::rng::SeededSampler;
 
@@ -77,11 +79,11 @@ fn gemm(
 }
 
 impl Mlp {
-    /// `sizes` = [inputs, hidden…, 1]; PyTorch's default initialisation, U(±1/√fan_in).
+    /// `sizes` = [inputs, hidden…, outputs]; PyTorch's default initialisation, U(±1/√fan_in).
     pub fn new(sizes: &[usize], seed: u64) -> Self {
         assert!(
-            sizes.len() >= 2 && *sizes.last().unwrap() == 1,
-            "one logit output"
+            sizes.len() >= 2 && sizes.iter().all(|&n| n > 0),
+            "at least an input and an output layer"
         );
         let mut rng = SeededSampler::new(seed);
         let layers: Vec<Dense> = sizes
@@ -119,11 +121,16 @@ impl Mlp {
         self.layers[0].n_in
     }
 
+    pub fn n_outputs(&self) -> usize {
+        self.layers.last().expect("at least one layer").n_out
+    }
+
     pub fn n_parameters(&self) -> usize {
         self.layers.iter().map(|l| l.w.len() + l.b.len()).sum()
     }
 
-    /// Logits of a batch `x [B × n_in]`; keeps the activations for [`Self::backward`].
+    /// Outputs of a batch `x [B × n_in]` (`[B × n_out]`); keeps the activations for
+    /// [`Self::backward`].
     pub fn forward(&mut self, x: &[f32]) -> &[f32] {
         let bsz = x.len() / self.n_inputs();
         for li in 0..self.layers.len() {
@@ -159,7 +166,7 @@ impl Mlp {
         self.a.last().expect("at least one layer")
     }
 
-    /// Logits without keeping anything, in batches (for validation and test sets).
+    /// Outputs in batches (for validation and test sets).
     pub fn predict_logits(&mut self, x: &[f32], batch: usize) -> Vec<f32> {
         let n_in = self.n_inputs();
         let mut out = Vec::with_capacity(x.len() / n_in);
@@ -173,6 +180,12 @@ impl Mlp {
     /// Returns the batch loss.
     pub fn backward_and_step(&mut self, x: &[f32], y: &[f32], lr: f32) -> f32 {
         let (loss, grads) = self.backward(x, y);
+        self.adam_step(&grads, lr);
+        loss
+    }
+
+    /// One Adam step with the gradients `(dW, db)` of every layer.
+    pub fn adam_step(&mut self, grads: &[Gradient], lr: f32) {
         self.step += 1;
         let t = self.step;
         for (li, (dw, db)) in grads.iter().enumerate() {
@@ -181,16 +194,15 @@ impl Mlp {
             adam(&mut l.w, dw, sw, lr, t);
             adam(&mut l.b, db, sb, lr, t);
         }
-        loss
     }
 
-    /// Mean BCE of the last forward batch and its gradients `(dW, db)` per layer.
+    /// Mean BCE of the last forward batch (one logit per row) and its gradients per layer.
     pub fn backward(&self, x: &[f32], y: &[f32]) -> (f32, Vec<Gradient>) {
         let bsz = y.len();
         let logits = self.a.last().expect("forward first");
         // d(mean BCE)/d(logit) = (σ(z) − y) / B; the loss in its stable log-sum-exp form.
         let mut loss = 0.0f64;
-        let mut delta: Vec<f32> = logits
+        let delta: Vec<f32> = logits
             .iter()
             .zip(y)
             .map(|(&z, &t)| {
@@ -198,6 +210,13 @@ impl Mlp {
                 (1.0 / (1.0 + (-z).exp()) - t) / bsz as f32
             })
             .collect();
+        ((loss / bsz as f64) as f32, self.backward_delta(x, delta))
+    }
+
+    /// Gradients `(dW, db)` per layer of a loss whose gradient with respect to the outputs of the
+    /// last forward batch `x` is `delta` `[B × n_out]`.
+    pub fn backward_delta(&self, x: &[f32], mut delta: Vec<f32>) -> Vec<Gradient> {
+        let bsz = delta.len() / self.n_outputs();
         let mut grads = vec![(Vec::new(), Vec::new()); self.layers.len()];
         for li in (0..self.layers.len()).rev() {
             let (n_in, n_out) = (self.layers[li].n_in, self.layers[li].n_out);
@@ -245,7 +264,7 @@ impl Mlp {
             }
             grads[li] = (dw, db);
         }
-        ((loss / bsz as f64) as f32, grads)
+        grads
     }
 }
 

@@ -14,11 +14,10 @@
 
 use serde::Serialize;
 
+use super::mlp::Mlp;
 use crate::error::{invalid, Result};
 use crate::protocols::Score;
 use crate::rng::SeededSampler;
-
-const LEAKY: f32 = 0.01;
 
 #[derive(Debug, Clone, Serialize)]
 pub struct MulticlassConfig {
@@ -78,203 +77,42 @@ pub struct MulticlassResult {
     pub config: MulticlassConfig,
 }
 
-#[derive(Debug, Clone)]
-struct Dense {
-    n_in: usize,
-    n_out: usize,
-    w: Vec<f32>,
-    b: Vec<f32>,
-    mw: Vec<f32>,
-    vw: Vec<f32>,
-    mb: Vec<f32>,
-    vb: Vec<f32>,
-}
-
 /// A softmax MLP with LeakyReLU hidden layers, trained by Adam on the cross-entropy.
 #[derive(Debug, Clone)]
-struct SoftmaxMlp {
-    layers: Vec<Dense>,
-    step: i32,
-}
-
-/// `C = A·B (+ C if beta = 1)`, strides as (row, column) pairs.
-#[allow(clippy::too_many_arguments)]
-fn gemm(
-    m: usize,
-    k: usize,
-    n: usize,
-    a: &[f32],
-    sa: (isize, isize),
-    b: &[f32],
-    sb: (isize, isize),
-    beta: f32,
-    c: &mut [f32],
-) {
-    assert!(c.len() >= m * n);
-    // SAFETY: callers pass a with m·k, b with k·n and c with m·n elements, and strides that
-    // address exactly those (checked by the shapes each call site builds).
-    unsafe {
-        matrixmultiply::sgemm(
-            m,
-            k,
-            n,
-            1.0,
-            a.as_ptr(),
-            sa.0,
-            sa.1,
-            b.as_ptr(),
-            sb.0,
-            sb.1,
-            beta,
-            c.as_mut_ptr(),
-            n as isize,
-            1,
-        );
-    }
-}
+struct SoftmaxMlp(Mlp);
 
 impl SoftmaxMlp {
     fn new(sizes: &[usize], seed: u64) -> Self {
-        let mut rng = SeededSampler::new(seed);
-        let mut u = |bound: f32| {
-            let x = (rng.next_u64() >> 40) as f32 / (1u64 << 24) as f32;
-            (2.0 * x - 1.0) * bound
-        };
-        let layers = sizes
-            .windows(2)
-            .map(|s| {
-                // PyTorch's default initialisation, U(±1/√fan_in).
-                let bound = 1.0 / (s[0] as f32).sqrt();
-                Dense {
-                    n_in: s[0],
-                    n_out: s[1],
-                    w: (0..s[0] * s[1]).map(|_| u(bound)).collect(),
-                    b: (0..s[1]).map(|_| u(bound)).collect(),
-                    mw: vec![0.0; s[0] * s[1]],
-                    vw: vec![0.0; s[0] * s[1]],
-                    mb: vec![0.0; s[1]],
-                    vb: vec![0.0; s[1]],
-                }
-            })
-            .collect();
-        Self { layers, step: 0 }
+        Self(Mlp::new(sizes, seed))
     }
 
     fn n_parameters(&self) -> usize {
-        self.layers.iter().map(|l| l.w.len() + l.b.len()).sum()
-    }
-
-    /// Activations of every layer for a batch (`acts[0]` = input; last = logits), and the
-    /// pre-activations of the hidden layers.
-    fn forward(&self, x: &[f32]) -> (Vec<Vec<f32>>, Vec<Vec<f32>>) {
-        let bsz = x.len() / self.layers[0].n_in;
-        let mut acts = vec![x.to_vec()];
-        let mut pre = Vec::new();
-        for (li, l) in self.layers.iter().enumerate() {
-            let mut z = Vec::with_capacity(bsz * l.n_out);
-            for _ in 0..bsz {
-                z.extend_from_slice(&l.b);
-            }
-            gemm(
-                bsz,
-                l.n_in,
-                l.n_out,
-                &acts[li],
-                (l.n_in as isize, 1),
-                &l.w,
-                (l.n_out as isize, 1),
-                1.0,
-                &mut z,
-            );
-            if li + 1 < self.layers.len() {
-                let a = z
-                    .iter()
-                    .map(|&v| if v > 0.0 { v } else { LEAKY * v })
-                    .collect();
-                pre.push(z);
-                acts.push(a);
-            } else {
-                acts.push(z);
-            }
-        }
-        (acts, pre)
+        self.0.n_parameters()
     }
 
     /// Log-softmax of the logits, in batches.
-    fn log_posteriors(&self, x: &[f32], batch: usize) -> Vec<f32> {
-        let n_in = self.layers[0].n_in;
-        let k = self.layers.last().expect("layers").n_out;
-        let mut out = Vec::with_capacity(x.len() / n_in * k);
-        for chunk in x.chunks(batch.max(1) * n_in) {
-            let (acts, _) = self.forward(chunk);
-            for row in acts.last().expect("output").chunks(k) {
-                out.extend(log_softmax(row));
-            }
-        }
-        out
+    fn log_posteriors(&mut self, x: &[f32], batch: usize) -> Vec<f32> {
+        let k = self.0.n_outputs();
+        let logits = self.0.predict_logits(x, batch.max(1));
+        logits.chunks(k).flat_map(log_softmax).collect()
     }
 
     /// One Adam step on the mean cross-entropy of batch `x` with class labels `y`; the loss.
     fn train_step(&mut self, x: &[f32], y: &[usize], lr: f32) -> f64 {
         let bsz = y.len();
-        let (acts, pre) = self.forward(x);
-        let k = self.layers.last().expect("layers").n_out;
+        let k = self.0.n_outputs();
         let mut loss = 0.0;
         // d(mean CE)/d(logit) = (softmax − onehot)/B
         let mut delta: Vec<f32> = Vec::with_capacity(bsz * k);
-        for (row, &t) in acts.last().expect("output").chunks(k).zip(y) {
+        for (row, &t) in self.0.forward(x).chunks(k).zip(y) {
             let lp = log_softmax(row);
             loss -= lp[t] as f64;
             for (c, &l) in lp.iter().enumerate() {
                 delta.push((l.exp() - (c == t) as u8 as f32) / bsz as f32);
             }
         }
-        self.step += 1;
-        for li in (0..self.layers.len()).rev() {
-            let (n_in, n_out) = (self.layers[li].n_in, self.layers[li].n_out);
-            let mut dw = vec![0.0f32; n_in * n_out];
-            gemm(
-                n_in,
-                bsz,
-                n_out,
-                &acts[li],
-                (1, n_in as isize),
-                &delta,
-                (n_out as isize, 1),
-                0.0,
-                &mut dw,
-            );
-            let mut db = vec![0.0f32; n_out];
-            for row in delta.chunks(n_out) {
-                for (d, r) in db.iter_mut().zip(row) {
-                    *d += r;
-                }
-            }
-            if li > 0 {
-                let mut prev = vec![0.0f32; bsz * n_in];
-                gemm(
-                    bsz,
-                    n_out,
-                    n_in,
-                    &delta,
-                    (n_out as isize, 1),
-                    &self.layers[li].w,
-                    (1, n_out as isize),
-                    0.0,
-                    &mut prev,
-                );
-                for (p, &z) in prev.iter_mut().zip(&pre[li - 1]) {
-                    if z <= 0.0 {
-                        *p *= LEAKY;
-                    }
-                }
-                delta = prev;
-            }
-            let t = self.step;
-            let l = &mut self.layers[li];
-            adam(&mut l.w, &dw, &mut l.mw, &mut l.vw, lr, t);
-            adam(&mut l.b, &db, &mut l.mb, &mut l.vb, lr, t);
-        }
+        let grads = self.0.backward_delta(x, delta);
+        self.0.adam_step(&grads, lr);
         loss / bsz as f64
     }
 }
@@ -285,17 +123,6 @@ fn log_softmax(z: &[f32]) -> Vec<f32> {
     z.iter().map(|&v| v - lse).collect()
 }
 
-fn adam(p: &mut [f32], g: &[f32], m: &mut [f32], v: &mut [f32], lr: f32, t: i32) {
-    let (b1, b2, eps) = (0.9f32, 0.999f32, 1e-8f32);
-    let c1 = 1.0 - b1.powi(t);
-    let c2s = (1.0 - b2.powi(t)).sqrt();
-    for i in 0..p.len() {
-        m[i] = b1 * m[i] + (1.0 - b1) * g[i];
-        v[i] = b2 * v[i] + (1.0 - b2) * g[i] * g[i];
-        p[i] -= lr / c1 * m[i] / (v[i].sqrt() / c2s + eps);
-    }
-}
-
 fn shuffle(v: &mut [usize], rng: &mut SeededSampler) {
     for i in (1..v.len()).rev() {
         v.swap(i, rng.below(i + 1));
@@ -303,7 +130,7 @@ fn shuffle(v: &mut [usize], rng: &mut SeededSampler) {
 }
 
 /// Mean log-posterior of every class over the rows of `x` (`n × n_features`).
-fn mean_log_posterior(net: &SoftmaxMlp, x: &[f32], k: usize) -> Vec<f64> {
+fn mean_log_posterior(net: &mut SoftmaxMlp, x: &[f32], k: usize) -> Vec<f64> {
     let lp = net.log_posteriors(x, 4096);
     let n = lp.len() / k;
     (0..k)
@@ -421,13 +248,13 @@ pub fn train_multiclass(
             best = Some((val_loss, epoch, net.clone()));
         }
     }
-    let (_, best_epoch, net) = best.expect("at least one epoch");
+    let (_, best_epoch, mut net) = best.expect("at least one epoch");
 
     let test_log_posterior: Vec<Vec<f64>> = {
         // lp_by_set[j][i] = LP(i | set j), then transposed to [i][j].
         let by_set: Vec<Vec<f64>> = test
             .iter()
-            .map(|t| mean_log_posterior(&net, &gather(t), k))
+            .map(|t| mean_log_posterior(&mut net, &gather(t), k))
             .collect();
         (0..k)
             .map(|i| (0..k).map(|j| by_set[j][i]).collect())
@@ -448,7 +275,7 @@ pub fn train_multiclass(
             total += 1;
         }
     }
-    let reference_log_posterior = mean_log_posterior(&net, &reference, k);
+    let reference_log_posterior = mean_log_posterior(&mut net, &reference, k);
     if reference_log_posterior
         .iter()
         .chain(test_log_posterior.iter().flatten())
