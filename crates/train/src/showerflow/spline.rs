@@ -82,31 +82,34 @@ impl Knots {
             .bool_and(v.clone().lower_elem(self.bound))
     }
 
+    /// The spline in the bin of each value of `v` `[n, d]`, the bins being those of `left` (the
+    /// x knots going forward, the y knots going back).
+    fn bin(&self, v: &Tensor<2>, left: &Tensor<3>) -> Bin {
+        let hot = Self::one_hot(&v.clone().unsqueeze_dim(2), left);
+        let (w, h) = (
+            Self::pick(&self.width, &hot),
+            Self::pick(&self.height, &hot),
+        );
+        Bin {
+            xk: Self::pick(&self.x_left, &hot),
+            yk: Self::pick(&self.y_left, &hot),
+            dk: Self::pick(&self.deriv_left, &hot),
+            dk1: Self::pick(&self.deriv_right, &hot),
+            s: h.clone() / w.clone(),
+            w,
+            h,
+        }
+    }
+
     /// y = g(x) and ln g′(x), elementwise `[n, d]`.
     pub fn forward(&self, x: Tensor<2>) -> (Tensor<2>, Tensor<2>) {
         let b = self.bound;
         let inside = self.inside(&x);
         let xc = x.clone().clamp(-b, b);
-        let hot = Self::one_hot(&xc.clone().unsqueeze_dim(2), &self.x_left);
-        let (xk, w, yk, h) = (
-            Self::pick(&self.x_left, &hot),
-            Self::pick(&self.width, &hot),
-            Self::pick(&self.y_left, &hot),
-            Self::pick(&self.height, &hot),
-        );
-        let (dk, dk1) = (
-            Self::pick(&self.deriv_left, &hot),
-            Self::pick(&self.deriv_right, &hot),
-        );
-        let s = h.clone() / w.clone();
-        let th = ((xc - xk) / w).clamp(0.0, 1.0);
-        let th1 = th.clone().neg().add_scalar(1.0);
-        let tt = th.clone() * th1.clone();
-        let denom = s.clone() + (dk1.clone() + dk.clone() - s.clone().mul_scalar(2.0)) * tt.clone();
-        let y =
-            yk + h * (s.clone() * th.clone().square() + dk.clone() * tt.clone()) / denom.clone();
-        let num =
-            s.clone().square() * (dk1 * th.square() + s.mul_scalar(2.0) * tt + dk * th1.square());
+        let k = self.bin(&xc, &self.x_left);
+        let th = ((xc - k.xk.clone()) / k.w.clone()).clamp(0.0, 1.0);
+        let (num, denom, tt) = k.derivative(th.clone());
+        let y = k.yk + k.h * (k.s * th.square() + k.dk * tt) / denom.clone();
         let logd = num.log() - denom.square().log();
         let zeros = logd.zeros_like();
         (
@@ -120,37 +123,49 @@ impl Knots {
         let b = self.bound;
         let inside = self.inside(&y);
         let yc = y.clone().clamp(-b, b);
-        let hot = Self::one_hot(&yc.clone().unsqueeze_dim(2), &self.y_left);
-        let (xk, w, yk, h) = (
-            Self::pick(&self.x_left, &hot),
-            Self::pick(&self.width, &hot),
-            Self::pick(&self.y_left, &hot),
-            Self::pick(&self.height, &hot),
-        );
-        let (dk, dk1) = (
-            Self::pick(&self.deriv_left, &hot),
-            Self::pick(&self.deriv_right, &hot),
-        );
-        let s = h.clone() / w.clone();
-        let dy = yc - yk;
-        let sum_d = dk1.clone() + dk.clone() - s.clone().mul_scalar(2.0);
-        let a = h.clone() * (s.clone() - dk.clone()) + dy.clone() * sum_d.clone();
-        let bq = h * dk.clone() - dy.clone() * sum_d.clone();
-        let c = (s.clone() * dy).neg();
+        let k = self.bin(&yc, &self.y_left);
+        let dy = yc - k.yk.clone();
+        let sum_d = k.dk1.clone() + k.dk.clone() - k.s.clone().mul_scalar(2.0);
+        let a = k.h.clone() * (k.s.clone() - k.dk.clone()) + dy.clone() * sum_d.clone();
+        let bq = k.h.clone() * k.dk.clone() - dy.clone() * sum_d;
+        let c = (k.s.clone() * dy).neg();
         let disc = (bq.clone().square() - a.mul_scalar(4.0) * c.clone()).clamp_min(0.0);
         // The numerically stable root of the quadratic (Durkan et al., Eq. 29).
         let th = (c.mul_scalar(2.0) / (bq.neg() - disc.sqrt())).clamp(0.0, 1.0);
-        let x = th.clone() * w + xk;
-        let th1 = th.clone().neg().add_scalar(1.0);
-        let tt = th.clone() * th1.clone();
-        let denom = s.clone() + sum_d * tt.clone();
-        let num =
-            s.clone().square() * (dk1 * th.square() + s.mul_scalar(2.0) * tt + dk * th1.square());
+        let x = th.clone() * k.w.clone() + k.xk.clone();
+        let (num, denom, _) = k.derivative(th);
         let logd = denom.square().log() - num.log();
         let zeros = logd.zeros_like();
         (
             y.clone().mask_where(inside.clone(), x),
             zeros.mask_where(inside, logd),
         )
+    }
+}
+
+/// One bin of the rational-quadratic spline per element: left knot (xk, yk), width w, height h,
+/// slope s = h/w, derivatives dk and dk1 at its two knots.
+struct Bin {
+    xk: Tensor<2>,
+    yk: Tensor<2>,
+    w: Tensor<2>,
+    h: Tensor<2>,
+    s: Tensor<2>,
+    dk: Tensor<2>,
+    dk1: Tensor<2>,
+}
+
+impl Bin {
+    /// At θ ∈ [0, 1] inside the bin: g′ = num / denom² (Durkan et al., Eq. 5), and θ(1 − θ).
+    fn derivative(&self, th: Tensor<2>) -> (Tensor<2>, Tensor<2>, Tensor<2>) {
+        let th1 = th.clone().neg().add_scalar(1.0);
+        let tt = th.clone() * th1.clone();
+        let denom = self.s.clone()
+            + (self.dk1.clone() + self.dk.clone() - self.s.clone().mul_scalar(2.0)) * tt.clone();
+        let num = self.s.clone().square()
+            * (self.dk1.clone() * th.square()
+                + self.s.clone().mul_scalar(2.0) * tt.clone()
+                + self.dk.clone() * th1.square());
+        (num, denom, tt)
     }
 }
