@@ -7,6 +7,7 @@ use super::{Cc2Config, PointWiseNet};
 use crate::data::{PointNormalisation, ShowerSet};
 use crate::engine::checkpoint::save_weights;
 use crate::engine::rng::{normal, normals, stream};
+use crate::engine::st::ExportMeta;
 use crate::engine::{LossHistory, Result, TrainError, Trainer};
 use crate::{infer_device, train_device};
 use burn::module::Module;
@@ -178,22 +179,14 @@ pub struct NetMeta {
 
 /// Loads exported PointWise Net weights (EDM or distilled) onto `device`.
 pub fn load(path: &Path, device: &burn::tensor::Device) -> Result<(PointWiseNet, NetMeta)> {
-    let bad = |msg: String| crate::engine::TrainError::Checkpoint {
-        path: path.display().to_string(),
-        msg,
-    };
-    let meta = crate::engine::st::StFile::load(path)?.metadata;
-    let get = |k: &str| {
-        meta.get(k)
-            .ok_or_else(|| bad(format!("metadata `{k}` missing")))
-    };
-    let cfg = Cc2Config::from_toml(get("config")?)?;
-    let norm: PointNormalisation =
-        toml::from_str(get("normalisation")?).map_err(|e| bad(format!("normalisation: {e}")))?;
-    let n_layers = get("n_layers")?
+    let meta = ExportMeta::load(path)?;
+    let cfg = Cc2Config::from_toml(meta.get("config")?)?;
+    let norm: PointNormalisation = meta.toml("normalisation")?;
+    let n_layers = meta
+        .get("n_layers")?
         .parse()
-        .map_err(|e| bad(format!("n_layers: {e}")))?;
-    let model = get("model")?.clone();
+        .map_err(|e| meta.bad(format!("n_layers: {e}")))?;
+    let model = meta.get("model")?.to_string();
     let net = PointWiseNet::new(&cfg.net, &mut stream(0, "init"), device);
     let (net, _) = crate::engine::checkpoint::load_weights(path, net)?;
     Ok((

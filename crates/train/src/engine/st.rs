@@ -89,3 +89,36 @@ impl StFile {
         Ok(out)
     }
 }
+
+/// The metadata of an exported weights file; a missing or unreadable entry is an error naming
+/// the file and the key.
+pub struct ExportMeta {
+    path: std::path::PathBuf,
+    pub map: BTreeMap<String, String>,
+}
+
+impl ExportMeta {
+    pub fn load(path: &Path) -> Result<Self> {
+        Ok(Self {
+            map: StFile::load(path)?.metadata,
+            path: path.to_path_buf(),
+        })
+    }
+
+    /// An error about this file.
+    pub fn bad(&self, msg: impl std::fmt::Display) -> TrainError {
+        err(&self.path, msg)
+    }
+
+    pub fn get(&self, key: &str) -> Result<&str> {
+        self.map
+            .get(key)
+            .map(String::as_str)
+            .ok_or_else(|| self.bad(format!("metadata `{key}` missing")))
+    }
+
+    /// A TOML-serialised entry.
+    pub fn toml<T: serde::de::DeserializeOwned>(&self, key: &str) -> Result<T> {
+        toml::from_str(self.get(key)?).map_err(|e| self.bad(format!("{key}: {e}")))
+    }
+}

@@ -6,6 +6,7 @@ use super::{FlowConfig, ShowerFlow};
 use crate::data::ShowerSet;
 use crate::engine::checkpoint::{load_weights, save_weights};
 use crate::engine::rng::stream;
+use crate::engine::st::ExportMeta;
 use crate::engine::{LossHistory, Result, TrainError, Trainer};
 use crate::{infer_device, train_device};
 use std::collections::BTreeMap;
@@ -113,18 +114,9 @@ pub fn layout(flow: &ShowerFlow) -> String {
 /// splits are those of training; checked against the `layout` metadata), the feature
 /// normalisation and the config.
 pub fn load(path: &Path) -> Result<(ShowerFlow, FeatureNormalisation, FlowConfig)> {
-    let bad = |msg: String| TrainError::Checkpoint {
-        path: path.display().to_string(),
-        msg,
-    };
-    let meta = crate::engine::st::StFile::load(path)?.metadata;
-    let get = |k: &str| {
-        meta.get(k)
-            .ok_or_else(|| bad(format!("metadata `{k}` missing")))
-    };
-    let cfg = FlowConfig::from_toml(get("config")?)?;
-    let norm: FeatureNormalisation =
-        toml::from_str(get("normalisation")?).map_err(|e| bad(format!("normalisation: {e}")))?;
+    let meta = ExportMeta::load(path)?;
+    let cfg = FlowConfig::from_toml(meta.get("config")?)?;
+    let norm: FeatureNormalisation = meta.toml("normalisation")?;
     let device = infer_device();
     let flow = ShowerFlow::new(
         &cfg,
@@ -134,8 +126,8 @@ pub fn load(path: &Path) -> Result<(ShowerFlow, FeatureNormalisation, FlowConfig
         &mut stream(cfg.trainer.seed, "init"),
         &device,
     );
-    if &layout(&flow) != get("layout")? {
-        return Err(bad("coupling layout differs from the config's seed".into()));
+    if layout(&flow) != meta.get("layout")? {
+        return Err(meta.bad("coupling layout differs from the config's seed"));
     }
     let (flow, _) = load_weights(path, flow)?;
     Ok((flow, norm, cfg))
