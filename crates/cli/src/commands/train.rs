@@ -1,5 +1,5 @@
 //! `calogen train`: the CaloClouds II trainings (burn, CPU): ShowerFlow, PointWise Net (EDM) and
-//! its consistency distillation. Every run resumes from `OUT/*checkpoint.safetensors`.
+//! its consistency distillation; with the `configs/cc3` files the CaloClouds3-style small nets. Every run resumes from `OUT/*checkpoint.safetensors`.
 
 use std::path::{Path, PathBuf};
 
@@ -17,6 +17,10 @@ use calogen_train::showerflow::FlowConfig;
     calogen train pointwise --data ../shared/data/ild_photons_train.h5 --out runs/cc2 --config net.toml\n  \
     calogen train distil --data ../shared/data/ild_photons_train.h5 --out runs/cc2 --config distil.toml\n  \
     calogen calibrate --data ../shared/data/ild_photons_train.h5 --model runs/cc2 --out runs/cc2/calibration.json\n\
+    CaloClouds3-style (photons at angles; conditioned on [E, direction], tilt removed):\n  \
+    calogen train pointwise --data ../shared/data/ild_photons_angular_train.h5 --out runs/cc3 --config crates/train/configs/cc3/pointwise.toml\n  \
+    calogen train distil --data ../shared/data/ild_photons_angular_train.h5 --out runs/cc3 --config crates/train/configs/cc3/distil.toml\n  \
+    then: calogen generate --model caloclouds3 --net runs/cc3/consistency_ema.safetensors --like G4.h5 --flow FLOW\n\
     The last 500 showers of --data are held out (evaluation losses). A killed run continues from its\n\
     last checkpoint when started again with the same arguments. Configs are TOML; missing keys take\n\
     the defaults (paper 000's values where it gives them).")]
