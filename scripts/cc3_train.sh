@@ -1,7 +1,7 @@
 #!/bin/bash
 # CaloClouds3-style models trained here on the photons at angles (paper 001 §2.2, §4): the
 # [E, direction] ShowerFlow, the small PointWise Net (EDM teacher) on tilt-corrected points, its
-# consistency distillation to one step; then the 500 held-back showers (700..1200 of
+# consistency distillation to one step, its occupancy factor; then the 500 held-back showers (700..1200 of
 # ild_photons_angular_train.h5) generated at their energies and directions by
 #   own_prof  our one-step net, per-layer points/energies of Geant4 showers 0..700 (the net alone),
 #   own_flow  our one-step net with our ShowerFlow (fully generative),
@@ -24,6 +24,8 @@ t showerflow "$B" train showerflow --data "$D" --out "$RUN/flow" --config $C/sho
 t pointwise "$B" train pointwise --data "$D" --out "$RUN/net" --config $C/pointwise.toml | tail -1
 t distil "$B" train distil --data "$D" --out "$RUN/net" --config $C/distil.toml | tail -1
 NET=$RUN/net/consistency_ema.safetensors
+# The fixed occupancy factor (001 §3.3) on the training showers 0..700, into the net's config.
+t calibrate "$B" calibrate --model caloclouds3 --net "$NET" --data "$D" --n 700 --geometry ild-ecal-wide
 gen() { local name=$1; shift; "$B" generate --model caloclouds3 --geometry ild-ecal-wide --like "$D" --like-showers 700..1200 --seed 1 --out "$OUT/$name.h5" "$@"; }
 gen own_prof --net "$NET" --profiles "$D" --profiles-showers 0..700
 gen own_flow --net "$NET" --flow "$RUN/flow/showerflow.safetensors"

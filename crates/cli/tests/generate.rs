@@ -179,8 +179,9 @@ fn bare_small_energies_are_refused_with_a_hint() {
 }
 
 /// The CaloClouds3-style chain trained here, end to end through the CLI: a few steps of the EDM
-/// teacher and of its distillation on showers at angles, then the one-step net generates through
-/// the CaloClouds3 pipeline; without its `cc3_cm_config.json` the net is refused by name.
+/// teacher and of its distillation on showers at angles, its occupancy factor, then the one-step
+/// net generates through the CaloClouds3 pipeline; without its `cc3_cm_config.json` the net is
+/// refused by name.
 #[test]
 fn caloclouds3_style_net_trained_here_generates() {
     let dir = tempfile::tempdir().unwrap();
@@ -207,6 +208,20 @@ fn caloclouds3_style_net_trained_here_generates() {
     }
     let net = run.join("consistency_ema.safetensors");
     assert!(run.join("cc3_cm_config.json").exists());
+    // The occupancy factor goes into the net's config, which generation then applies.
+    let r = calogen()
+        .args(["calibrate", "--model", "caloclouds3", "--n", "20"])
+        .args(["--geometry", "ild-ecal-wide", "--net"])
+        .arg(&net)
+        .arg("--data")
+        .arg(&fixture)
+        .output()
+        .unwrap();
+    assert!(r.status.success(), "{}", String::from_utf8_lossy(&r.stderr));
+    let cfg: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(run.join("cc3_cm_config.json")).unwrap()).unwrap();
+    let occupancy = cfg["scale_factors"]["occupancy"].as_f64().unwrap();
+    assert!((0.05..=20.0).contains(&occupancy), "{occupancy}");
     let out = dir.path().join("own.h5");
     let generate = |out: &Path| {
         calogen()

@@ -26,7 +26,7 @@ use super::generate::Args;
 use crate::progress;
 
 /// Point clouds of `path[range]` (all showers without a range).
-fn read_points(path: &Path, range: Option<&str>, what: &str) -> Result<PointClouds> {
+pub fn read_points(path: &Path, range: Option<&str>, what: &str) -> Result<PointClouds> {
     let file = calogen_data::open(path, &ShowerFileOptions::default())?;
     let Some(points) = file.points() else {
         bail!(
@@ -39,13 +39,11 @@ fn read_points(path: &Path, range: Option<&str>, what: &str) -> Result<PointClou
     Ok(points.read(r)?)
 }
 
-pub fn run(args: &Args) -> Result<()> {
-    let like = args
-        .like
-        .as_ref()
-        .context("--model caloclouds3 needs --like FILE: the incident particles to simulate")?;
-    let targets = read_points(like, args.like_showers.as_deref(), "like")?;
-    let (mut pipe, model_name) = match &args.net {
+/// The CaloClouds3 pipeline: the official network (embedded) or `net` (a CaloClouds3-style net
+/// trained here, with its `cc3_cm_config.json`), the tilt put back with the depths of `geometry`.
+/// Returns the pipeline, a description of the network and where the tilt depths come from.
+pub fn pipeline(net: Option<&Path>, geometry: &str) -> Result<(Cc3Pipeline, String, String)> {
+    let (mut pipe, model_name) = match net {
         None => (
             Cc3Pipeline::embedded(Cc3ScaleFactors::default())
                 .context("loading the embedded CaloClouds3 model")?,
@@ -62,9 +60,13 @@ pub fn run(args: &Args) -> Result<()> {
             })?;
             let barrel = BarrelGeometry::load("ild-ecal-barrel")?;
             // Trained on our showers with the exact normalisation: none of the official
-            // network's deployment factors.
+            // network's deployment factors, only what `calogen calibrate` fitted for it.
+            let scale = model
+                .config()
+                .scale_factors
+                .unwrap_or_else(Cc3ScaleFactors::identity);
             (
-                Cc3Pipeline::new(model, barrel, Cc3ScaleFactors::identity())?,
+                Cc3Pipeline::new(model, barrel, scale)?,
                 format!("caloclouds3-style net {}", w.display()),
             )
         }
@@ -73,28 +75,65 @@ pub fn run(args: &Args) -> Result<()> {
     // each layer × tan of the angle), so it must use the depths of the detector the showers are
     // meant for: a planar --geometry's own layers (gun 1 mm in front of the first absorber, as in
     // ../shared/data), or the ILD barrel's (the official model's detector).
-    let tilt_depths = match Geometry::load(&args.geometry)? {
+    let tilt_depths = match Geometry::load(geometry)? {
         Geometry::Planar(g) => {
             let tilt = TiltShift::planar(&g)?;
             if tilt.n_layers() != pipe.n_layers() {
                 bail!(
-                    "--geometry {}: {} layers, the CaloClouds3 model has {}",
-                    args.geometry,
+                    "--geometry {geometry}: {} layers, the CaloClouds3 model has {}",
                     tilt.n_layers(),
                     pipe.n_layers()
                 );
             }
             pipe.tilt = tilt;
-            args.geometry.clone()
+            geometry.to_string()
         }
         Geometry::Barrel(b) => b.name.clone(),
         Geometry::CaloChallenge(_) => {
-            bail!(
-                "--geometry {}: CaloClouds3 showers need the ILD layers",
-                args.geometry
-            )
+            bail!("--geometry {geometry}: CaloClouds3 showers need the ILD layers")
         }
     };
+    Ok((pipe, model_name, tilt_depths))
+}
+
+/// One shower per incident particle of `targets` (energy, direction; perpendicular where the
+/// file has none), shower `i` from the seed's stream `i`.
+pub fn generate_like(
+    pipe: &Cc3Pipeline,
+    profiles: &dyn LayerProfileSampler,
+    targets: &PointClouds,
+    seed: u64,
+) -> Result<PointClouds> {
+    let at = pipe.barrel.gun_placement();
+    let dirs = targets
+        .direction
+        .clone()
+        .unwrap_or_else(|| vec![[0.0, 0.0, 1.0]; targets.len()]);
+    let mut b = pipe.buffers();
+    let mut out = PointClouds::new();
+    out.direction = Some(Vec::new());
+    let pb = progress::bar(targets.len() as u64, "generating");
+    for (i, (&e, d)) in targets.incident_energy.iter().zip(&dirs).enumerate() {
+        let c = Condition {
+            energy_gev: e / 1000.0,
+            direction: *d,
+        };
+        let mut rng = shower_rng(seed, i as u64);
+        pipe.generate(&mut b, profiles, &c, at, &mut rng)?;
+        out.push(&b.x, &b.y, &[], &b.layer, &b.energy, e, Some(*d));
+        pb.inc(1);
+    }
+    pb.finish_and_clear();
+    Ok(out)
+}
+
+pub fn run(args: &Args) -> Result<()> {
+    let like = args
+        .like
+        .as_ref()
+        .context("--model caloclouds3 needs --like FILE: the incident particles to simulate")?;
+    let targets = read_points(like, args.like_showers.as_deref(), "like")?;
+    let (pipe, model_name, tilt_depths) = pipeline(args.net.as_deref(), &args.geometry)?;
     let (profiles, profiles_from): (Box<dyn LayerProfileSampler>, String) =
         match (&args.flow, &args.profiles) {
             (Some(f), _) => (
@@ -113,27 +152,8 @@ pub fn run(args: &Args) -> Result<()> {
                  (Geant4 showers whose per-layer points and energies stand in for one)"
             ),
         };
-    let at = pipe.barrel.gun_placement();
-    let dirs = targets
-        .direction
-        .clone()
-        .unwrap_or_else(|| vec![[0.0, 0.0, 1.0]; targets.len()]);
-    let mut b = pipe.buffers();
-    let mut out = PointClouds::new();
-    out.direction = Some(Vec::new());
-    let pb = progress::bar(targets.len() as u64, "generating");
     let t0 = Instant::now();
-    for (i, (&e, d)) in targets.incident_energy.iter().zip(&dirs).enumerate() {
-        let c = Condition {
-            energy_gev: e / 1000.0,
-            direction: *d,
-        };
-        let mut rng = shower_rng(args.seed, i as u64);
-        pipe.generate(&mut b, profiles.as_ref(), &c, at, &mut rng)?;
-        out.push(&b.x, &b.y, &[], &b.layer, &b.energy, e, Some(*d));
-        pb.inc(1);
-    }
-    pb.finish_and_clear();
+    let out = generate_like(&pipe, profiles.as_ref(), &targets, args.seed)?;
     let secs = t0.elapsed().as_secs_f64();
     let mut w = PointsWriter::create(
         &args.out,

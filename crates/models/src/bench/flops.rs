@@ -110,6 +110,7 @@ mod tests {
             },
             tensor_names: Default::default(),
             original_state_dict_keys: Default::default(),
+            scale_factors: None,
         }
     }
 

@@ -129,6 +129,7 @@ impl NetConfig {
             },
             tensor_names: names,
             original_state_dict_keys: BTreeMap::new(),
+            scale_factors: None,
         }
     }
 

@@ -6,6 +6,7 @@ use std::path::Path;
 use serde::{Deserialize, Serialize};
 
 use crate::error::{Error, Result};
+use crate::postprocess::Cc3ScaleFactors;
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Cc3Config {
@@ -30,6 +31,11 @@ pub struct Cc3Config {
     pub tensor_names: BTreeMap<String, Vec<usize>>,
     /// PyTorch state-dict key (in `others['model_ema']`) → export name.
     pub original_state_dict_keys: BTreeMap<String, String>,
+    /// The fixed occupancy/energy/xy factors fitted for this network (`calogen calibrate --model
+    /// caloclouds3 --net`); absent in the official config, whose factors are the deployment
+    /// notebook's ([`Cc3ScaleFactors::default`]).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub scale_factors: Option<Cc3ScaleFactors>,
 }
 
 /// Per-feature affine normalisation of the points (SPEC §5).
@@ -83,6 +89,12 @@ impl Cc3Config {
             return Err(
                 "residual PointwiseNet is not supported (the CM checkpoint has none)".into(),
             );
+        }
+        if let Some(f) = &self.scale_factors {
+            let ok = |v: f64| v.is_finite() && v > 0.0 && v <= 100.0;
+            if !(ok(f.occupancy) && ok(f.energy) && ok(f.xy)) {
+                return Err(format!("scale factors must be in (0, 100], got {f:?}"));
+            }
         }
         if !(self.sigma_min > 0.0 && self.sigma_max > self.sigma_min && self.sigma_data > 0.0) {
             return Err("need 0 < sigma_min < sigma_max and sigma_data > 0".into());

@@ -309,6 +309,7 @@ pub fn write_cc3_config(weights: &Path, cfg: &Cc2Config, norm: &PointNormalisati
             .map(|(k, (_, shape, _))| (k.clone(), shape.clone()))
             .collect(),
         original_state_dict_keys: BTreeMap::new(),
+        scale_factors: None,
     };
     let json = serde_json::to_string_pretty(&cc3).expect("config serialises");
     let dst = weights.with_file_name(CONFIG_FILE);
