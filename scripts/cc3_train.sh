@@ -6,6 +6,7 @@
 #   own_prof  our one-step net, per-layer points/energies of Geant4 showers 0..700 (the net alone),
 #   own_flow  our one-step net with our ShowerFlow (fully generative),
 #   off_prof  the official CaloClouds3 net with the same Geant4 profiles (for comparison),
+#   off_flow  the official net with our ShowerFlow,
 # and evaluated with the CaloHadronic/CaloClouds3 protocol (JS table of 001, PCA angles), beside
 # Geant4 0..500 against the same showers. Runs resume (a killed training continues).
 # Usage: scripts/cc3_train.sh [RUN_DIR] [OUT_DIR]
@@ -30,9 +31,10 @@ gen() { local name=$1; shift; "$B" generate --model caloclouds3 --geometry ild-e
 gen own_prof --net "$NET" --profiles "$D" --profiles-showers 0..700
 gen own_flow --net "$NET" --flow "$RUN/flow/showerflow.safetensors"
 gen off_prof --profiles "$D" --profiles-showers 0..700
+gen off_flow --flow "$RUN/flow/showerflow.safetensors"
 ev() { "$B" evaluate --protocol calohadronic --geometry ild-ecal-wide --reference "$D" --reference-showers 700..1200 --out "$OUT/eval_$1" "${@:2}" > "$OUT/eval_$1.txt"; }
 ev g4 --generated "$D" --generated-showers 0..500
-for name in own_prof own_flow off_prof; do ev $name --generated "$OUT/$name.h5"; done
+for name in own_prof own_flow off_prof off_flow; do ev $name --generated "$OUT/$name.h5"; done
 # One line per sample: the JS distances of paper 001, PCA angle to the true direction (top 4 %, all
 # hits: mean ± std in degrees) and hits per shower.
 python3 - "$OUT" <<'PY' || echo "(no python3: the numbers are in $OUT/eval_*.txt)"
@@ -42,12 +44,15 @@ keys = ["energy_per_cell", "energy_per_layer", "energy_per_radius", "occupancy_p
         "occupancy_per_radius", "total_occupancy", "total_visible_energy", "cog_x", "cog_y", "cog_z"]
 print("sample    " + " ".join(k.replace("_per_", "/")[:12].rjust(12) for k in keys)
       + "   PCA 4 %        PCA 100 %      hits")
-for name in ["g4", "own_prof", "own_flow", "off_prof"]:
+for name in ["g4", "own_prof", "own_flow", "off_prof", "off_flow"]:
     m = json.load(open(f"{out}/eval_{name}/metrics.json"))["calohadronic"]
     pca = {a["top_percent"]: a["angle"]["generated"] for a in m["angles"]}
     fmt = lambda a: f"{a['mean_deg']:5.2f} ± {a['std_deg']:5.2f}"
     print(name.ljust(10) + " ".join(f"{m['jsd'][k]:12.4f}" for k in keys)
           + f"   {fmt(pca[4.0])}  {fmt(pca[100.0])}  {m['means']['n_hits'][1]:.0f}")
+    res = " ".join(f"{r['energy_gev']:.0f} GeV {1e3 * r['generated']['response']:.1f} "
+                   f"({1e3 * r['reference']['response']:.1f})" for r in m["resolution"])
+    print(" " * 10 + f"mu90/E0 x 1e-3, generated (Geant4): {res}")
 m = json.load(open(f"{out}/eval_g4/metrics.json"))["calohadronic"]
 pca = {a["top_percent"]: a["angle"]["reference"] for a in m["angles"]}
 print(f"Geant4 700..1200 itself: PCA 4 % {pca[4.0]['mean_deg']:.2f} ± {pca[4.0]['std_deg']:.2f}, "
