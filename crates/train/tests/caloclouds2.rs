@@ -86,6 +86,9 @@ fn committed_training_configs_parse() {
     assert_eq!((c.net.hidden.len(), c.net.cond_dim), (5, 4));
     assert_eq!(c.data.tilt_geometry.as_deref(), Some("ild-ecal-wide"));
     DistilConfig::from_toml(include_str!("../configs/cc3/distil.toml")).unwrap();
+    let f = FlowConfig::from_toml(include_str!("../configs/cc3/showerflow.toml")).unwrap();
+    assert!(f.direction);
+    assert_eq!((f.noise, f.totals_noise), (0.3, Some(0.02)));
 }
 
 #[test]

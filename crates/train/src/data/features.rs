@@ -3,9 +3,12 @@
 
 use calogen_data::PointClouds;
 
-/// Number of features for `n_layers` layers: N, E_vis, CoG x, CoG y, then two fractions per layer.
+/// The shower totals that lead the features: N, E_vis, CoG x, CoG y.
+pub const N_TOTALS: usize = 4;
+
+/// Number of features for `n_layers` layers: the totals, then two fractions per layer.
 pub const fn n_features(n_layers: usize) -> usize {
-    4 + 2 * n_layers
+    N_TOTALS + 2 * n_layers
 }
 
 /// 64 for the 30-layer ILD ECAL (the issue text says 65; its own list sums to 64).

@@ -24,6 +24,9 @@ pub struct FlowConfig {
     /// fractions are counts over N (discrete), and without it the flow learns spikes on the
     /// 3 000 training showers (held-out NLL rose while the training NLL fell).
     pub noise: f64,
+    /// Noise std for the four shower totals (N, E_vis, CoG x, CoG y) instead of `noise`: they are
+    /// not discrete, and noise on them broadens the learnt E_vis at fixed energy by as much.
+    pub totals_noise: Option<f64>,
     /// Condition on the incident direction too (CaloClouds3: [E, p_x, p_y, p_depth]); the data
     /// must then hold directions (`p_norm_local`).
     pub direction: bool,
@@ -41,6 +44,7 @@ impl Default for FlowConfig {
             spline: true,
             batch: 256,
             noise: 0.05,
+            totals_noise: None,
             direction: false,
             trainer: TrainerConfig {
                 lr: 1e-3,

@@ -58,6 +58,7 @@ pub fn train(cfg: &FlowConfig, data: &Path, out_dir: &Path) -> Result<RunSummary
         data: &train,
         batch: cfg.batch,
         noise: cfg.noise,
+        totals_noise: cfg.totals_noise.unwrap_or(cfg.noise),
         device: device.clone(),
     };
     // Early stopping on the held-out showers: the exported weights are the EMA with the lowest

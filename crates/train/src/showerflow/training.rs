@@ -1,7 +1,7 @@
 //! Maximum-likelihood training of the ShowerFlow on standardised features.
 
 use super::ShowerFlow;
-use crate::data::features::shower_features;
+use crate::data::features::{shower_features, N_TOTALS};
 use crate::engine::TrainTask;
 use burn::tensor::{Device, Tensor, TensorData};
 use calogen_data::PointClouds;
@@ -148,6 +148,8 @@ pub struct FlowTask<'a> {
     pub batch: usize,
     /// Std of the Gaussian noise added to the standardised features (see `FlowConfig::noise`).
     pub noise: f64,
+    /// Its std on the four shower totals (`FlowConfig::totals_noise`).
+    pub totals_noise: f64,
     pub device: Device,
 }
 
@@ -159,13 +161,22 @@ impl TrainTask for FlowTask<'_> {
             .map(|_| rng.random_range(0..self.data.n))
             .collect();
         let (x, c) = self.data.tensors(&rows, &self.device);
-        let x = if self.noise > 0.0 {
-            let eps = crate::engine::rng::normals(rng, rows.len() * self.data.dim);
+        let x = if self.noise > 0.0 || self.totals_noise > 0.0 {
+            let mut eps = crate::engine::rng::normals(rng, rows.len() * self.data.dim);
+            for row in eps.chunks_mut(self.data.dim) {
+                for (j, e) in row.iter_mut().enumerate() {
+                    *e *= if j < N_TOTALS {
+                        self.totals_noise
+                    } else {
+                        self.noise
+                    } as f32;
+                }
+            }
             let eps = Tensor::<2>::from_data(
                 TensorData::new(eps, [rows.len(), self.data.dim]),
                 &self.device,
             );
-            x + eps.mul_scalar(self.noise)
+            x + eps
         } else {
             x
         };
