@@ -8,8 +8,7 @@ use calogen_data::{ShowerBatch, ShowerFileOptions};
 
 fn generate(dir: &Path, name: &str, seed: u64, threads: usize) -> std::path::PathBuf {
     let out = dir.join(name);
-    let r = Command::new(env!("CARGO_BIN_EXE_calogen"))
-        .env("CI", "1")
+    let r = calogen()
         .args([
             "generate",
             "--energy",
@@ -31,6 +30,18 @@ fn generate(dir: &Path, name: &str, seed: u64, threads: usize) -> std::path::Pat
         .unwrap();
     assert!(r.status.success(), "{}", String::from_utf8_lossy(&r.stderr));
     out
+}
+
+/// `calogen` with progress bars off.
+fn calogen() -> Command {
+    let mut c = Command::new(env!("CARGO_BIN_EXE_calogen"));
+    c.env("CI", "1");
+    c
+}
+
+/// The photons at angles, cut from ../shared/data.
+fn angular_fixture() -> std::path::PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../../fixtures/ild_photons_angular_small.h5")
 }
 
 fn points(p: &Path) -> calogen_data::PointClouds {
@@ -91,10 +102,8 @@ fn embedded_model_generates_points_and_cells_reproducibly() {
 fn caloclouds3_follows_the_incident_direction() {
     let dir = tempfile::tempdir().unwrap();
     let out = dir.path().join("cc3.h5");
-    let fixture =
-        Path::new(env!("CARGO_MANIFEST_DIR")).join("../../fixtures/ild_photons_angular_small.h5");
-    let r = Command::new(env!("CARGO_BIN_EXE_calogen"))
-        .env("CI", "1")
+    let fixture = angular_fixture();
+    let r = calogen()
         .args([
             "generate",
             "--model",
@@ -166,8 +175,7 @@ fn caloclouds3_follows_the_incident_direction() {
 fn bare_small_energies_are_refused_with_a_hint() {
     let dir = tempfile::tempdir().unwrap();
     let out = dir.path().join("x.h5");
-    let r = Command::new(env!("CARGO_BIN_EXE_calogen"))
-        .env("CI", "1")
+    let r = calogen()
         .args(["generate", "--energy", "10..90", "--n", "2", "--out"])
         .arg(&out)
         .output()
@@ -186,14 +194,8 @@ fn bare_small_energies_are_refused_with_a_hint() {
 fn caloclouds3_style_net_trained_here_generates() {
     let dir = tempfile::tempdir().unwrap();
     let run = dir.path().join("run");
-    let fixture =
-        Path::new(env!("CARGO_MANIFEST_DIR")).join("../../fixtures/ild_photons_angular_small.h5");
+    let fixture = angular_fixture();
     let configs = Path::new(env!("CARGO_MANIFEST_DIR")).join("../train/configs/cc3");
-    let calogen = || {
-        let mut c = Command::new(env!("CARGO_BIN_EXE_calogen"));
-        c.env("CI", "1");
-        c
-    };
     for (part, steps) in [("pointwise", "4"), ("distil", "2")] {
         let r = calogen()
             .args(["train", part, "--steps", steps, "--data"])
