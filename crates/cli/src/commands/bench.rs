@@ -5,8 +5,7 @@
 //! 50 GeV shower end to end. With `--model M`: the CaloChallenge timing-and-size protocol
 //! (paper 003 §8.6–8.7) for model family M.
 
-use std::io::Write;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::time::{SystemTime, UNIX_EPOCH};
 
 use anyhow::{bail, Context, Result};
@@ -22,6 +21,7 @@ use rand::SeedableRng;
 use rand_chacha::ChaCha8Rng;
 use serde::Serialize;
 
+use super::write_json;
 use crate::progress;
 
 /// Measure speed: the CaloClouds3 network against PyTorch and the FMA peak (no arguments), or the
@@ -618,27 +618,6 @@ fn print_protocol(r: &ProtocolReport, m: &Machine, summary: &str) {
             row.mean_points_per_shower
         );
     }
-}
-
-/// JSON to `path` (temporary file, then rename) or to standard output for `-`.
-fn write_json<T: Serialize>(path: &Path, value: &T) -> Result<()> {
-    let text = serde_json::to_string_pretty(value)?;
-    if path == Path::new("-") {
-        println!("{text}");
-        return Ok(());
-    }
-    let dir = path
-        .parent()
-        .filter(|p| !p.as_os_str().is_empty())
-        .unwrap_or(Path::new("."));
-    let mut tmp = tempfile::NamedTempFile::new_in(dir)
-        .with_context(|| format!("{}: cannot create a temporary file", path.display()))?;
-    tmp.write_all(text.as_bytes())
-        .and_then(|_| tmp.write_all(b"\n"))
-        .with_context(|| format!("{}: write failed", path.display()))?;
-    tmp.persist(path)
-        .with_context(|| format!("{}: cannot rename into place", path.display()))?;
-    Ok(())
 }
 
 #[cfg(test)]

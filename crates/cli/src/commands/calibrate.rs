@@ -8,11 +8,11 @@ use std::path::{Path, PathBuf};
 use anyhow::{bail, Context, Result};
 use calogen_data::{CellShowers, PointClouds, ShowerBatch, ShowerFileOptions};
 use calogen_geometry::{CellProjector, Geometry, OutsideReport, PlanarGeometry};
-use calogen_models::caloclouds3::{Cc3Config, EmpiricalProfiles, CONFIG_FILE};
+use calogen_models::caloclouds3::{EmpiricalProfiles, CONFIG_FILE};
 use calogen_models::postprocess::{Cc3ScaleFactors, OccupancyCalibration};
 
 use super::generate::load_model;
-use super::generate_cc3;
+use super::{generate_cc3, write_json};
 use crate::progress;
 
 /// Fit the occupancy calibration of a CaloClouds II model against Geant4 showers.
@@ -24,7 +24,7 @@ use crate::progress;
     projected, the model generates showers at the same energies without calibration, and both\n\
     cell counts (cells above the geometry's threshold) enter the fits. CaloClouds3-style nets:\n\
     each shower is generated with its own Geant4 per-layer points and energies, and the factor\n\
-    on the point counts that gives Geant4's mean cell count is found by a few fixed-point steps;\n\
+    on the point counts that gives Geant4's mean cell count is found by a few secant steps;\n\
     it is written into the net's cc3_cm_config.json (or --out), which `generate --net` reads.")]
 pub struct Args {
     /// Geant4 point-cloud file.
@@ -50,20 +50,6 @@ pub struct Args {
     pub out: Option<PathBuf>,
 }
 
-/// Writes `text` to `dest` through a temporary file in the same folder.
-fn write_atomically(dest: &Path, text: &str) -> Result<()> {
-    let dir = dest
-        .parent()
-        .filter(|p| !p.as_os_str().is_empty())
-        .unwrap_or(Path::new("."));
-    let tmp = tempfile::NamedTempFile::new_in(dir)
-        .with_context(|| format!("{}: cannot create a temporary file", dir.display()))?;
-    std::fs::write(tmp.path(), text)?;
-    tmp.persist(dest)
-        .with_context(|| format!("{}: cannot write", dest.display()))?;
-    Ok(())
-}
-
 fn mean(v: &[f64]) -> f64 {
     v.iter().sum::<f64>() / v.len().max(1) as f64
 }
@@ -84,9 +70,9 @@ fn run_cc3(args: &Args, g: &PlanarGeometry, g4: &PointClouds) -> Result<()> {
     };
     let g4_cells = count(g4);
     // Cells grow sublinearly with points (cells ∝ points^α, α < 1 as points share cells), so the
-    // factor is found by secant steps on ln(cells) against ln(factor).
-    // Each step changes the factor by at most 2×, inside [1/20, 20]; the best factor measured is
-    // kept (with a warning when it is still off by more than 1 %).
+    // factor is found by secant steps on ln(cells) against ln(factor), each changing it by at
+    // most 2× inside [1/20, 20]; the best factor measured is kept (with a warning when it still
+    // misses by more than 1 %).
     const RANGE: (f64, f64) = (0.05, 20.0);
     let mut scale = Cc3ScaleFactors::identity();
     let mut last: Option<(f64, f64)> = None;
@@ -127,11 +113,11 @@ fn run_cc3(args: &Args, g: &PlanarGeometry, g4: &PointClouds) -> Result<()> {
             100.0 * (best.0.exp() - 1.0)
         );
     }
-    let cfg_path = net.with_file_name(CONFIG_FILE);
-    let mut cfg = Cc3Config::from_file(&cfg_path)?;
+    // The config the pipeline was built from, with the factor added.
+    let mut cfg = pipe.model.config().clone();
     cfg.scale_factors = Some(scale);
-    let out = args.out.clone().unwrap_or(cfg_path);
-    write_atomically(&out, &serde_json::to_string_pretty(&cfg)?)?;
+    let out = args.out.clone().unwrap_or(net.with_file_name(CONFIG_FILE));
+    write_json(&out, &cfg)?;
     println!(
         "occupancy factor {:.4} written to {}",
         scale.occupancy,
@@ -205,8 +191,7 @@ pub fn run(args: Args) -> Result<()> {
     };
     let (g4_points, gen_points) = (pts(&g4), pts(&gen));
     let cal = OccupancyCalibration::fit(&g4_points, &g4_cells, &gen_points, &gen_cells)?;
-    let text = serde_json::to_string_pretty(&Some(&cal))?;
-    write_atomically(&out, &text)?;
+    write_json(&out, &Some(&cal))?;
     println!(
         "{n} showers: Geant4 {:.0} points -> {:.0} cells; generated (uncalibrated) {:.0} points -> {:.0} cells",
         mean(&g4_points),
