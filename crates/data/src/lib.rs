@@ -11,6 +11,7 @@ pub use hdf5;
 
 pub mod error;
 pub mod formats;
+pub mod shared_data;
 pub mod shower;
 
 pub use error::{DataError, Result};

@@ -149,11 +149,8 @@ fn fixture_reproduces_cell_truth() {
 
 #[test]
 fn geant4_file_reproduces_cell_truth() {
-    let p =
-        PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../../shared/data/ild_photons_train.h5");
-    if !p.exists() {
-        eprintln!("skipped: {} not present", p.display());
+    let Some(p) = calogen_data::shared_data::shared_data("ild_photons_train.h5") else {
         return;
-    }
+    };
     check(&p, usize::MAX);
 }

@@ -5,18 +5,14 @@ use calogen_train::data::features::{n_features, shower_features};
 use calogen_train::data::{PointNormalisation, ShowerSet};
 use std::path::PathBuf;
 
+/// The file (a CI run without it fails; locally the test is skipped).
 fn file() -> Option<PathBuf> {
-    let p =
-        PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../../shared/data/ild_photons_train.h5");
-    p.exists().then_some(p)
+    calogen_data::shared_data::shared_data("ild_photons_train.h5")
 }
 
 #[test]
 fn ild_photons_split_features_and_normalisation() {
-    let Some(path) = file() else {
-        eprintln!("skipped: ild_photons_train.h5 not present");
-        return;
-    };
+    let Some(path) = file() else { return };
     let set = ShowerSet::open(&path, 500).unwrap();
     assert_eq!(set.eval.len(), 500);
     assert_eq!(set.train.len() + 500, 3500);

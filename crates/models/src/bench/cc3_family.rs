@@ -431,15 +431,11 @@ mod teacher_tests {
 
     #[test]
     fn teacher_parameters_from_checkpoint() {
-        let path = std::path::Path::new(concat!(
-            env!("CARGO_MANIFEST_DIR"),
-            "/../../../shared/data/caloclouds3/example_cm_model.pt"
-        ));
-        if !path.exists() {
-            eprintln!("{} absent: not checked", path.display());
+        let Some(path) = calogen_data::shared_data::shared_data("caloclouds3/example_cm_model.pt")
+        else {
             return;
-        }
-        let t = load_pt(path, &["others", "model_teacher"]).unwrap();
+        };
+        let t = load_pt(&path, &["others", "model_teacher"]).unwrap();
         // `timestep_embed.0` is k-diffusion's FourierFeatures: a buffer, not trained.
         let trainable: usize = t
             .iter()

@@ -201,6 +201,7 @@ mod tests {
             ..PeakOptions::quick()
         };
         let Some(fma) = peak_gflops(PeakIsa::Avx2Fma, opts) else {
+            eprintln!("skipped: this CPU has no AVX2+FMA, so there is no FMA peak to compare");
             return;
         };
         let port = peak_gflops(PeakIsa::Portable, opts).unwrap();
