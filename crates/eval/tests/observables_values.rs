@@ -382,10 +382,11 @@ fn high_level_features_of_a_hand_made_voxel_shower() {
 fn wasserstein_batches_are_consecutive_rows_with_population_std() {
     // Batch 0: {0,1,2,3} vs {1,2,3,4}, a shift by 1 → W1 1. Batch 1: {10,10,10,10} vs
     // {10,10,10,13}, a quarter of the mass moved by 3 → 0.75. Mean 0.875, population std 0.125
-    // (the sample std would be 0.177; interleaved batches would give 0.5 and 1.25, std 0.375).
+    // (the sample std would be 0.177; interleaved batches, rows 0,2,4,6 and 1,3,5,7, would give
+    // 1.5 and 0.25, std 0.625). The order inside a batch does not matter.
     // The trailing rows beyond 2 × 4 are not used. W1 of a few small integers: exact up to ulps.
     let r = [0.0, 1.0, 2.0, 3.0, 10.0, 10.0, 10.0, 10.0, 100.0];
-    let g = [4.0, 3.0, 2.0, 1.0, 10.0, 13.0, 10.0, 10.0, -100.0];
+    let g = [2.0, 1.0, 3.0, 4.0, 13.0, 10.0, 10.0, 10.0, -100.0];
     let s = wasserstein_batches(&r, &g, 2, 4).unwrap();
     close("mean", s.mean, 0.875, EXACT);
     close("std", s.std, 0.125, EXACT);
