@@ -160,8 +160,13 @@ fn bad_layer_values() {
 
 #[test]
 fn ambiguous_shape_needs_a_layout() {
-    let fx = make(|f| {
-        write(f, "events", &[1, 4, 4], &[0.0f32; 16]);
+    // [1, 4, 4] fits both [N, 4, P] (CaloClouds II rows) and [N, P, 4] (CaloClouds3 columns).
+    // One real point in the CaloClouds3 reading: x 1.5 mm, y -2 mm, layer 3, 0.25 GeV; the
+    // other three rows are padding.
+    let mut ev = [0.0f32; 16];
+    ev[..4].copy_from_slice(&[1.5, -2.0, 3.0, 0.25]);
+    let fx = make(move |f| {
+        write(f, "events", &[1, 4, 4], &ev);
         write(f, "energy", &[1, 1], &[10.0f32]);
     });
     expect(&fx, "events", &["--layout"]);
@@ -169,9 +174,18 @@ fn ambiguous_shape_needs_a_layout() {
         layout: Some(PointLayout::caloclouds3()),
         ..Default::default()
     };
-    // With an explicit layout it opens (the ambiguity is reported only by detection).
-    let r = open(&fx.path, &opts);
-    assert!(r.is_err() || r.unwrap().len() == 1);
+    // With an explicit layout the file opens (the ambiguity is reported only by detection), and
+    // the layout decides how it is read: exactly the one point, in calogen's units.
+    let f = open(&fx.path, &opts).expect("an explicit layout resolves the ambiguity");
+    assert_eq!(f.len(), 1);
+    let calogen_data::ShowerBatch::Points(p) = f.read(0..1).unwrap() else {
+        panic!("expected points");
+    };
+    let s = p.shower(0);
+    assert_eq!(s.len(), 1);
+    assert_eq!((s.x[0], s.y[0], s.layer[0]), (1.5, -2.0, 3));
+    assert!((s.energy[0] - 250.0).abs() < 1e-3, "{} MeV", s.energy[0]);
+    assert!((s.incident_energy - 10_000.0).abs() < 1e-2);
 }
 
 #[test]

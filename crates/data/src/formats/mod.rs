@@ -141,11 +141,19 @@ pub fn open(path: &Path, opts: &ShowerFileOptions) -> Result<ShowerFile> {
 impl ShowerFile {
     pub fn open(path: &Path, opts: &ShowerFileOptions) -> Result<Self> {
         let file = h5util::open_file(path)?;
-        let (mut kind, mut reason) = detect(&file, path)?;
-        if let (FileKind::Points(_), Some(l)) = (&kind, &opts.layout) {
-            kind = FileKind::Points(l.clone());
-            reason = "layout given by the user".into();
-        }
+        // A layout the user names decides a point file's reading, including the shapes that
+        // detection alone finds ambiguous (its error asks for exactly that layout).
+        let (kind, reason) = match (detect(&file, path), &opts.layout) {
+            (Ok((FileKind::Points(_), _)), Some(l)) => (
+                FileKind::Points(l.clone()),
+                "layout given by the user".into(),
+            ),
+            (Err(_), Some(l)) if h5util::has(&file, "events") => (
+                FileKind::Points(l.clone()),
+                "layout given by the user".into(),
+            ),
+            (detected, _) => detected?,
+        };
         let reader = match &kind {
             FileKind::CaloChallenge => Reader::Voxels(CaloChallengeReader::open(&file, path)?),
             FileKind::Points(l) => Reader::Points(PointsReader::open(
