@@ -171,6 +171,7 @@ impl CellsReader {
             .group
             .dataset("energy_mev")
             .map_err(|e| DataError::h5(&self.path, "cells/energy_mev", e))?;
+        h5util::check_claimed_size(&e_ds, &self.path, "cells/energy_mev")?;
         let energy: Vec<f32> = e_ds
             .read_slice_1d(s![a..b])
             .map_err(|e| DataError::h5(&self.path, "cells/energy_mev", e))?

@@ -20,7 +20,48 @@ pub fn dataset(file: &hdf5::Group, path: &Path, name: &str) -> Result<hdf5::Data
     if !file.link_exists(name) {
         return Err(DataError::new(path, name, "dataset is missing"));
     }
-    file.dataset(name).map_err(|e| DataError::h5(path, name, e))
+    let ds = file
+        .dataset(name)
+        .map_err(|e| DataError::h5(path, name, e))?;
+    check_claimed_size(&ds, path, name)?;
+    Ok(ds)
+}
+
+/// Deflate cannot shrink data by more than ~1032:1, so a dataset whose declared size is more than
+/// this multiple of the bytes it actually stores claims data the file does not hold.
+const MAX_STORAGE_RATIO: u64 = 2048;
+/// Below this declared size a dataset is read whatever it stores (fill values, compact layout).
+const ALWAYS_READABLE_BYTES: u64 = 64 << 20;
+
+/// Sizes read from a file are untrusted: a 2 KB file can declare `[40, 4, 2^40]` and make a
+/// reader allocate petabytes. Refuse a dataset whose declared size cannot be backed by its
+/// stored bytes, before anything is allocated.
+pub fn check_claimed_size(ds: &hdf5::Dataset, path: &Path, name: &str) -> Result<()> {
+    let shape = ds.shape();
+    let elem = ds.dtype().map(|t| t.size() as u64).unwrap_or(1).max(1);
+    let declared = shape
+        .iter()
+        .try_fold(elem, |acc, &d| acc.checked_mul(d as u64));
+    let stored = ds.storage_size();
+    let limit = stored
+        .saturating_mul(MAX_STORAGE_RATIO)
+        .max(ALWAYS_READABLE_BYTES);
+    match declared {
+        Some(bytes) if bytes <= limit => Ok(()),
+        _ => Err(DataError::new(
+            path,
+            name,
+            format!(
+                "declares shape {} ({}) but stores only {stored} bytes: the file is truncated or \
+                 corrupt (sizes read from a file are not trusted)",
+                shape_str(&shape),
+                match declared {
+                    Some(b) => format!("{b} bytes"),
+                    None => "more bytes than fit in 64 bits".to_string(),
+                }
+            ),
+        )),
+    }
 }
 
 pub fn has(file: &hdf5::Group, name: &str) -> bool {
