@@ -1,8 +1,21 @@
 //! `calogen`: the command-line front end.
 
+// `println!`/`print!` in every command go through `stdout::write`, which survives a closed pipe
+// (`calogen info F | head -1`). Defined before the modules so that their textual scope covers
+// them and shadows std's macros.
+macro_rules! println {
+    () => { $crate::stdout::write(format_args!(""), true) };
+    ($($arg:tt)*) => { $crate::stdout::write(format_args!($($arg)*), true) };
+}
+#[allow(unused_macros)]
+macro_rules! print {
+    ($($arg:tt)*) => { $crate::stdout::write(format_args!($($arg)*), false) };
+}
+
 mod commands;
 mod progress;
 mod stats;
+mod stdout;
 
 use clap::{Parser, Subcommand};
 

@@ -128,6 +128,16 @@ pub fn run(args: Args) -> Result<()> {
     // Our Geant4 point files also carry the exact cell-level truth.
     if !matches!(file.kind(), calogen_data::FileKind::Cells) {
         if let Some(cells) = file.cells()? {
+            // Read every cell, not just the offsets: the reader rejects NaN, infinite and
+            // negative cell energies with the file and dataset, so `info` catches a broken
+            // `cells/` before `project` or `evaluate` trip over it.
+            let n_cells = cells.counts().len();
+            let mut start = 0;
+            while start < n_cells {
+                let end = (start + args.chunk.max(1)).min(n_cells);
+                cells.read(start..end)?;
+                start = end;
+            }
             let counts: Vec<f64> = cells.counts().iter().map(|&c| c as f64).collect();
             counted.push(Counted {
                 what: "truth cells (cells/)".into(),
