@@ -1,5 +1,7 @@
-//! Generative shower models for calogen: checkpoint loaders (`io`), shared network blocks and a
-//! fused CPU inference kernel (`nn`), and one folder per model family.
+//! Generative shower models for calogen: checkpoint loaders (`io`), shared network blocks, noise,
+//! ShowerFlow and a fused CPU inference kernel (`nn`), the model-family API (`family`: the trait
+//! every family implements and the registry that finds one by name or folder), and one folder per
+//! model family.
 //!
 //! ```
 //! use calogen_models::caloclouds3::{Cc3Model, Condition};
@@ -16,10 +18,12 @@ pub mod bench;
 pub mod caloclouds2;
 pub mod caloclouds3;
 mod error;
+pub mod family;
 pub mod io;
 pub mod nn;
 pub mod postprocess;
 mod tensor;
 
 pub use error::{Error, Result};
+pub use family::{Incident, LoadOptions, ModelFamily, Registry};
 pub use tensor::{Tensor, TensorMap};

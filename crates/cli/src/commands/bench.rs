@@ -9,16 +9,16 @@ use std::path::PathBuf;
 use std::time::{SystemTime, UNIX_EPOCH};
 
 use anyhow::{bail, Context, Result};
-use calogen_models::bench::cc3_family::Cc3Bench;
+use std::collections::BTreeMap;
+
 use calogen_models::bench::network::TORCH_64X1500_AS_64_CALLS_MS;
-use calogen_models::bench::stats::{time_ms, time_wall_cpu_ms};
 use calogen_models::bench::{
-    family, peak_gflops, run_protocol, time_shape, Cc3Flops, PeakIsa, PeakOptions, ProtocolOptions,
+    peak_gflops, run_protocol, time_shape, Cc3Flops, PeakIsa, PeakOptions, ProtocolOptions,
     ProtocolReport, ShapeTiming, Summary, Threads, TORCH_REFERENCE,
 };
-use calogen_models::caloclouds3::{Cc3Model, Condition, LayerProfile};
-use rand::SeedableRng;
-use rand_chacha::ChaCha8Rng;
+use calogen_models::caloclouds3::{self, Cc3Model};
+use calogen_models::family::{EndToEnd, TimingOptions};
+use calogen_models::{LoadOptions, Registry};
 use serde::Serialize;
 
 use super::write_json;
@@ -73,10 +73,10 @@ pub struct Args {
     pub json: Option<PathBuf>,
 }
 
-pub fn run(args: Args) -> Result<()> {
+pub fn run(args: Args, registry: &Registry) -> Result<()> {
     match &args.model {
-        Some(m) => run_protocol_cmd(&args, m),
-        None => run_network(&args),
+        Some(m) => run_protocol_cmd(&args, m, registry),
+        None => run_network(&args, registry),
     }
 }
 
@@ -151,40 +151,6 @@ struct ShapeRow {
 }
 
 #[derive(Serialize)]
-pub(crate) struct Stage {
-    pub name: &'static str,
-    pub ms: Summary,
-}
-
-#[derive(Serialize)]
-pub(crate) struct EndToEnd {
-    pub energy_gev: f32,
-    pub points: usize,
-    pub points_source: String,
-    pub geometry: String,
-    pub included: Vec<&'static str>,
-    pub not_included: Vec<&'static str>,
-    pub ms: Summary,
-    /// Thread CPU time of the whole chain (excludes time other jobs held the core).
-    pub cpu_ms: Option<Summary>,
-    pub stages: Vec<Stage>,
-    pub cells_per_shower: usize,
-    pub target_ms: f64,
-    pub target_met: bool,
-}
-
-/// The CaloClouds II shower beside the references its paper and issue name.
-#[derive(Serialize)]
-struct Cc2EndToEnd {
-    #[serde(flatten)]
-    timing: EndToEnd,
-    geant4_ms: f64,
-    paper_ms: f64,
-    /// Geant4 time / ours (wall median).
-    speedup_vs_geant4: f64,
-}
-
-#[derive(Serialize)]
 struct NetworkReport {
     machine: Machine,
     model: &'static str,
@@ -195,8 +161,11 @@ struct NetworkReport {
     flops: FlopsJson,
     shapes: Vec<ShapeRow>,
     torch_64x1500_as_64_calls_ms: (f64, f64),
+    /// The CaloClouds3 shower (the family of the network above).
     end_to_end_50gev: EndToEnd,
-    caloclouds2_end_to_end_50gev: Cc2EndToEnd,
+    /// Every other family's own end-to-end shower, as `<family>_end_to_end_50gev`.
+    #[serde(flatten)]
+    others: BTreeMap<String, EndToEnd>,
 }
 
 #[derive(Serialize)]
@@ -206,10 +175,7 @@ struct FlopsJson {
     per_shower: u64,
 }
 
-const E2E_ENERGY_GEV: f32 = 50.0;
-const E2E_TARGET_MS: f64 = 1.5;
-
-fn run_network(args: &Args) -> Result<()> {
+fn run_network(args: &Args, registry: &Registry) -> Result<()> {
     let mut machine = Machine::now();
     let model = Cc3Model::embedded().context("loading the embedded CaloClouds3 weights")?;
     // The kernels are single-threaded and run on this thread: no rayon pool is created here.
@@ -229,7 +195,11 @@ fn run_network(args: &Args) -> Result<()> {
         _ => 101,
     };
     let warmup = if args.quick { 1 } else { 3 };
-    let pb = progress::bar_units(TORCH_REFERENCE.len() as u64 + 4, "bench", "steps");
+    let pb = progress::bar_units(
+        TORCH_REFERENCE.len() as u64 + 2 + registry.entries().len() as u64,
+        "bench",
+        "steps",
+    );
     // Other jobs on a shared machine only ever slow a run down: the peak is measured before and
     // after the timings and the higher value kept.
     let peak_before = peak_gflops(isa, peak_opts);
@@ -247,11 +217,28 @@ fn run_network(args: &Args) -> Result<()> {
         timings.push(t);
         pb.inc(1);
     }
-    let e2e = end_to_end(args, warmup)?;
-    pb.inc(1);
-    let cc2_reps = args.repeats.unwrap_or(if args.quick { 5 } else { 51 });
-    let cc2 = super::bench_cc2::end_to_end(args.seed, warmup, cc2_reps)?;
-    pb.inc(1);
+    // Each family's own shower end to end (the network above is CaloClouds3's).
+    let timing = TimingOptions {
+        seed: args.seed,
+        warmup,
+        repeats: args.repeats,
+        quick: args.quick,
+    };
+    let mut e2e = None;
+    let mut others = BTreeMap::new();
+    for entry in registry.entries() {
+        let family = (entry.load)(None, &LoadOptions::default())
+            .with_context(|| format!("loading the {} model", entry.name))?;
+        if let Some(t) = family.end_to_end(&timing)? {
+            if entry.name == caloclouds3::family::NAME {
+                e2e = Some(t);
+            } else {
+                others.insert(format!("{}_end_to_end_50gev", entry.name), t);
+            }
+        }
+        pb.inc(1);
+    }
+    let e2e = e2e.context("the CaloClouds3 family is not registered")?;
     let peak_after = peak_gflops(isa, peak_opts);
     pb.finish_and_clear();
     let peak = peak_before
@@ -293,12 +280,7 @@ fn run_network(args: &Args) -> Result<()> {
         shapes,
         torch_64x1500_as_64_calls_ms: TORCH_64X1500_AS_64_CALLS_MS,
         end_to_end_50gev: e2e,
-        caloclouds2_end_to_end_50gev: Cc2EndToEnd {
-            geant4_ms: super::bench_cc2::GEANT4_MS,
-            paper_ms: super::bench_cc2::PAPER_MS,
-            speedup_vs_geant4: super::bench_cc2::GEANT4_MS / cc2.ms.median,
-            timing: cc2,
-        },
+        others,
     };
     print_network(&report);
     if let Some(path) = &args.json {
@@ -382,14 +364,21 @@ fn print_network(r: &NetworkReport) {
     println!();
     println!("CaloClouds3 (official weights):");
     print_end_to_end(&r.end_to_end_50gev);
-    let c = &r.caloclouds2_end_to_end_50gev;
-    println!();
-    println!("CaloClouds II (embedded model, one-step consistency network):");
-    print_end_to_end(&c.timing);
-    println!(
-        "  Geant4 on this machine kind {} ms ({:.0}× slower than this median); paper 000: {} ms (its CPU)",
-        c.geant4_ms, c.speedup_vs_geant4, c.paper_ms
-    );
+    for (key, e) in &r.others {
+        println!();
+        println!(
+            "{} (embedded model):",
+            key.trim_end_matches("_end_to_end_50gev")
+        );
+        print_end_to_end(e);
+        let refs = &e.references;
+        if let (Some(g4), Some(paper)) = (refs.get("geant4_ms"), refs.get("paper_ms")) {
+            println!(
+                "  Geant4 on this machine kind {g4} ms ({:.0}× slower than this median); its paper: {paper} ms (its CPU)",
+                g4 / e.ms.median
+            );
+        }
+    }
 }
 
 fn print_end_to_end(e: &EndToEnd) {
@@ -413,104 +402,6 @@ fn print_end_to_end(e: &EndToEnd) {
     }
     println!("  included: {}", e.included.join("; "));
     println!("  NOT included: {}", e.not_included.join("; "));
-}
-
-/// One 50 GeV shower through the whole CaloClouds3 chain into the ILD barrel's cells, as a whole
-/// and its two big stages alone.
-fn end_to_end(args: &Args, warmup: usize) -> Result<EndToEnd> {
-    let bench = Cc3Bench::embedded().context("building the CaloClouds3 pipeline")?;
-    let pipe = bench.pipeline();
-    let flow = bench.flow();
-    // The 50 GeV reference shower of SPEC §7: θ = 30°, φ = 45°.
-    let cond = Condition::from_local_angles(E2E_ENERGY_GEV, 30.0, 45.0);
-    let at = pipe.barrel.gun_placement();
-    let reps = args
-        .repeats
-        .unwrap_or(if args.quick { 5 } else { 201 })
-        .max(1);
-    let mut b = pipe.buffers();
-    let mut rng = ChaCha8Rng::seed_from_u64(args.seed);
-    let mut err = None;
-    let (whole, whole_cpu) = time_wall_cpu_ms(warmup, reps, || {
-        if let Err(e) = pipe.generate(&mut b, flow, &cond, at, &mut rng) {
-            err.get_or_insert(e);
-        }
-    });
-    if let Some(e) = err {
-        return Err(e.into());
-    }
-    let points = b.x.len();
-    let cells_per_shower = b.cells.n_cells();
-
-    let mut profile = LayerProfile::default();
-    let t_flow = time_ms(warmup, reps, || {
-        std::hint::black_box(
-            flow.flow()
-                .sample_layers(&cond, &mut rng, &mut profile)
-                .ok(),
-        );
-    });
-    let mut ws = pipe.model.workspace();
-    let t_net = time_ms(warmup, reps, || {
-        let r = pipe
-            .model
-            .sample_normalised(&mut ws, &cond, points, &mut rng);
-        std::hint::black_box(r.ok());
-    });
-    let summary = |v: &[f64]| Summary::of(v).context("a timing was not finite");
-    let ms = summary(&whole)?;
-    let (flow_ms, net_ms) = (summary(&t_flow)?, summary(&t_net)?);
-    Ok(EndToEnd {
-        energy_gev: E2E_ENERGY_GEV,
-        points,
-        points_source: "mean of Geant4: straight-line fit of points vs energy over \
-                        fixtures/ild_photons_angular_small.h5 at 50 GeV"
-            .into(),
-        geometry: pipe.barrel.name.clone(),
-        included: vec![
-            "ShowerFlow sampling (paper structure, random weights: the cost of the real flow)",
-            "one-step CM network (noise, time part cached, per-shower gates, fused kernel)",
-            "inverse normalisation with the 1.04 x/y calibration",
-            "layer assignment by sorted depth",
-            "per-layer energy rescale (x1.00609)",
-            "per-layer tilt shift for the incident angle",
-            "projection into the ILD barrel's cells",
-        ],
-        not_included: vec![
-            "trained ShowerFlow weights: none exist; the random flow's output is replaced by a \
-             stand-in profile (point count from the Geant4 fit, layer shape of the model's own \
-             depths), so the sizes downstream are realistic",
-        ],
-        stages: vec![
-            Stage {
-                name: "ShowerFlow sample (alone)",
-                ms: flow_ms,
-            },
-            Stage {
-                name: "noise + network (alone)",
-                ms: net_ms,
-            },
-            Stage {
-                name: "rest: assignment, calibration, tilt, projection (whole − the two, medians)",
-                ms: {
-                    let rest = ms.median - flow_ms.median - net_ms.median;
-                    Summary {
-                        n: 1,
-                        mean: rest,
-                        std: 0.0,
-                        median: rest,
-                        min: rest,
-                        max: rest,
-                    }
-                },
-            },
-        ],
-        cells_per_shower,
-        target_ms: E2E_TARGET_MS,
-        target_met: ms.median <= E2E_TARGET_MS,
-        ms,
-        cpu_ms: whole_cpu.as_deref().and_then(Summary::of),
-    })
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -541,9 +432,11 @@ fn parse_threads(specs: &[String]) -> Result<Vec<Threads>> {
     Ok(out)
 }
 
-fn run_protocol_cmd(args: &Args, model: &str) -> Result<()> {
+fn run_protocol_cmd(args: &Args, model: &str, registry: &Registry) -> Result<()> {
     let mut machine = Machine::now();
-    let fam = family(model).context("--model")?;
+    let resolved = registry.resolve(Some(model)).context("--model")?;
+    let (entry, dir) = (resolved.entry, resolved.dir);
+    let load = || (entry.load)(dir.as_deref(), &LoadOptions::default());
     if args.batch.is_empty() || args.batch.contains(&0) {
         bail!("--batch: batch sizes must be positive");
     }
@@ -563,10 +456,10 @@ fn run_protocol_cmd(args: &Args, model: &str) -> Result<()> {
         save_dir: dir.path().to_path_buf(),
     };
     let pb = progress::bar(opts.total_showers(), "bench");
-    let report = run_protocol(&fam, &opts, &|k| pb.inc(k))?;
+    let report = run_protocol(entry.name, &load, &opts, &|k| pb.inc(k))?;
     pb.finish_and_clear();
     machine.load_after = load_average();
-    print_protocol(&report, &machine, fam.summary);
+    print_protocol(&report, &machine, entry.summary);
     if let Some(path) = &args.json {
         write_json(path, &ProtocolJson { machine, report })?;
     }

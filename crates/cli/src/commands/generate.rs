@@ -1,75 +1,86 @@
-//! `calogen generate`: CaloClouds II showers (ShowerFlow → PointWise Net → calibrations), as points
-//! in the CaloClouds II layout and/or as cells of the ILD-like ECAL.
+//! `calogen generate`: showers of any registered model family, from explicit conditions (energy,
+//! polar and azimuthal angle, each a value or a range) or for the incident particles of a point
+//! file (`--like`), written as points in the family's layout and/or as cells of a planar geometry.
+//! One path for every family: parse → registry → family → project → write.
 
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 
 use anyhow::{bail, Context, Result};
-use calogen_data::formats::{CellsWriter, PointsWriter};
-use calogen_data::{CellShowers, PointClouds, PointLayout};
+use calogen_data::formats::CellsWriter;
+use calogen_data::{CellShowers, PointClouds, ShowerBatch};
 use calogen_geometry::{CellProjector, Geometry, OutsideReport};
-use calogen_models::caloclouds2::{Cc2Model, Cc2Network};
-use rand::{Rng, SeedableRng};
-use rand_chacha::ChaCha8Rng;
+use calogen_models::family::append_clouds;
+use calogen_models::{Incident, LoadOptions, ModelFamily, Registry};
 
+use super::conditions::{incidents, parse_angle, parse_energy, read_points};
 use crate::progress;
 
-/// Generate photon showers with CaloClouds II (the embedded model unless --model is given).
+/// Generate showers with a model family (default: the embedded CaloClouds II model).
 #[derive(clap::Args)]
 #[command(after_help = "Examples:\n  \
     calogen generate --energy 10GeV..90GeV --n 1000 --out showers.h5 --format both\n  \
     calogen generate --energy 50000 --n 100 --out cells.h5 --format cells --seed 7\n  \
     calogen generate --model runs/cc2 --energy 10000..90000 --n 1000 --out showers.h5\n  \
     calogen generate --net crates/models/assets/caloclouds2/teacher_edm.safetensors --energy 50GeV --n 10 --out heun.h5\n  \
+    calogen generate --model caloclouds3 --energy 50GeV --theta 30deg --phi 45deg --n 100 --format both --out cc3.h5\n  \
+    calogen generate --model caloclouds3 --energy 10GeV..90GeV --theta 0..40deg --phi -180..180 --n 100 --threads 2 --out cc3.h5\n  \
     calogen generate --model caloclouds3 --like G4.h5 --like-showers 600..1200 --profiles G4.h5 --profiles-showers 0..600 --out cc3.h5\n  \
     calogen generate --model caloclouds3 --like G4.h5 --flow runs/cc3flow/showerflow.safetensors --out cc3.h5\n  \
     calogen generate --model caloclouds3 --net runs/cc3/consistency_ema.safetensors --like G4.h5 --flow runs/cc3flow/showerflow.safetensors --out own.h5\n\
-    Energies are MeV unless suffixed (GeV, MeV); a range draws uniformly, one shower at a time.")]
+    Energies are MeV unless suffixed (GeV, MeV); angles are degrees; a range draws uniformly (the\n\
+    polar angle uniformly in solid angle), one shower at a time. Models: caloclouds2 (default),\n\
+    caloclouds3 (official weights; per-layer profiles from --flow, --profiles or, without either,\n\
+    a stand-in fitted to Geant4), or a model folder.")]
 pub struct Args {
-    /// Model directory (showerflow.safetensors, pointwise.safetensors, calibration.json);
-    /// default: the embedded CaloClouds II model. `caloclouds3`: the official CaloClouds3
-    /// consistency model (embedded) for the incident particles of --like, with the per-layer
-    /// points and energies of a ShowerFlow (--flow) or of Geant4 showers (--profiles).
+    /// A model family (caloclouds2, caloclouds3) or a model folder (its family.json names the
+    /// family, or its files do: pointwise.safetensors, cc3_cm_config.json); default: caloclouds2.
     #[arg(long)]
-    pub model: Option<PathBuf>,
-    /// caloclouds3: simulate the incident particles (energy, direction) of this point file.
-    #[arg(long)]
+    pub model: Option<String>,
+    /// Simulate the incident particles (energy, direction) of this point file.
+    #[arg(long, conflicts_with_all = ["energy", "n", "theta", "phi"])]
     pub like: Option<PathBuf>,
-    /// caloclouds3: showers A..B of --like.
-    #[arg(long)]
+    /// Showers A..B of --like.
+    #[arg(long, requires = "like")]
     pub like_showers: Option<String>,
-    /// caloclouds3: Geant4 point file whose per-layer profiles stand in for the ShowerFlow.
+    /// Geant4 point file whose per-layer profiles stand in for the ShowerFlow (caloclouds3).
     #[arg(long)]
     pub profiles: Option<PathBuf>,
-    /// caloclouds3: showers A..B of --profiles.
-    #[arg(long)]
+    /// Showers A..B of --profiles.
+    #[arg(long, requires = "profiles")]
     pub profiles_showers: Option<String>,
-    /// caloclouds3: a ShowerFlow trained by `calogen train showerflow` (config `direction =
-    /// true`), its `showerflow.safetensors`, instead of --profiles.
+    /// A ShowerFlow trained by `calogen train showerflow` (config `direction = true`) for the
+    /// per-layer profiles (caloclouds3), instead of --profiles.
     #[arg(long, conflicts_with = "profiles")]
     pub flow: Option<PathBuf>,
-    /// A PointWise Net file to use instead of the model's (e.g. the EDM teacher,
-    /// `teacher_edm.safetensors`, sampled with Heun); its metadata says which sampler runs.
-    /// caloclouds3: a one-step net trained here (`calogen train distil` with a [E, direction]
-    /// config, `cc3_cm_config.json` beside it) instead of the official one.
+    /// A network file to use instead of the model's (caloclouds2: e.g. the EDM teacher,
+    /// `teacher_edm.safetensors`, sampled with Heun, as its metadata says; caloclouds3: a one-step
+    /// net trained here, `calogen train distil` with a [E, direction] config, `cc3_cm_config.json`
+    /// beside it).
     #[arg(long)]
     pub net: Option<PathBuf>,
-    /// Incident energy: a value or a range LO..HI, MeV unless suffixed with GeV/MeV
-    /// (CaloClouds II; caloclouds3 takes the energies of --like).
+    /// Incident energy: a value or a range LO..HI, MeV unless suffixed with GeV/MeV.
     #[arg(long, required_unless_present = "like")]
     pub energy: Option<String>,
-    /// Number of showers (CaloClouds II; caloclouds3 makes one per --like shower).
+    /// Polar angle from the layer normal, degrees: a value or a range LO..HI (default 0).
+    #[arg(long, allow_hyphen_values = true)]
+    pub theta: Option<String>,
+    /// Azimuthal angle, degrees: a value or a range LO..HI (default 0).
+    #[arg(long, allow_hyphen_values = true)]
+    pub phi: Option<String>,
+    /// Number of showers (with --like: one per shower of the file).
     #[arg(long, required_unless_present = "like")]
     pub n: Option<usize>,
     /// Output HDF5 file (with --format both: the points; the cells go to <stem>_cells.h5).
     #[arg(long)]
     pub out: PathBuf,
-    /// points (CaloClouds II layout), cells (ILD-like ECAL cells), or both.
+    /// points (the family's point layout), cells (of --geometry), or both.
     #[arg(long, default_value = "points")]
     pub format: String,
-    /// Geometry for cells.
-    #[arg(long, default_value = "ild-ecal")]
-    pub geometry: String,
+    /// Planar geometry of the cells (and of the layer depths families such as caloclouds3 tilt
+    /// the showers with); default: the family's (ild-ecal).
+    #[arg(long)]
+    pub geometry: Option<String>,
     #[arg(long, default_value_t = 0)]
     pub seed: u64,
     /// Worker threads (the showers do not depend on it).
@@ -78,67 +89,6 @@ pub struct Args {
     /// Print the summary as JSON.
     #[arg(long)]
     pub json: bool,
-}
-
-/// Parses "50000", "50GeV", "10GeV..90GeV", "10000..90000 MeV" into MeV bounds.
-pub fn parse_energy(s: &str) -> Result<(f32, f32)> {
-    let one = |v: &str| -> Result<f32> {
-        let t = v.trim();
-        let lower = t.to_ascii_lowercase();
-        let (num, scale) = if let Some(n) = lower.strip_suffix("gev") {
-            (n, 1000.0)
-        } else if let Some(n) = lower.strip_suffix("mev") {
-            (n, 1.0)
-        } else {
-            (lower.as_str(), 1.0)
-        };
-        let x: f64 = num
-            .trim()
-            .parse()
-            .with_context(|| format!("--energy: `{t}` is not a number (MeV, or with GeV/MeV)"))?;
-        let e = x * scale;
-        if !(e.is_finite() && e > 0.0) {
-            bail!("--energy: `{t}` must be positive");
-        }
-        Ok(e as f32)
-    };
-    let s = s.trim();
-    let (lo, hi) = match s.split_once("..") {
-        Some((a, b)) => {
-            // A unit written once at the end applies to both ends.
-            let unit = ["GeV", "gev", "MeV", "mev"]
-                .into_iter()
-                .find(|u| b.trim_end().ends_with(u) && !a.to_ascii_lowercase().ends_with("ev"));
-            match unit {
-                Some(u) => (one(&format!("{a}{u}"))?, one(b)?),
-                None => (one(a)?, one(b)?),
-            }
-        }
-        None => {
-            let e = one(s)?;
-            (e, e)
-        }
-    };
-    if lo > hi {
-        bail!("--energy: the range {lo}..{hi} MeV is empty");
-    }
-    Ok((lo, hi))
-}
-
-/// The incident energies: uniform in [lo, hi] from the seed's own stream.
-pub fn energies(lo: f32, hi: f32, n: usize, seed: u64) -> Vec<f32> {
-    let mut r = ChaCha8Rng::seed_from_u64(seed);
-    r.set_stream(u64::MAX);
-    (0..n)
-        .map(|_| if hi > lo { r.random_range(lo..=hi) } else { lo })
-        .collect()
-}
-
-pub fn load_model(model: Option<&Path>) -> Result<Cc2Model> {
-    Ok(match model {
-        Some(d) => Cc2Model::from_dir(d)?,
-        None => Cc2Model::embedded()?,
-    })
 }
 
 fn cells_path(out: &Path) -> PathBuf {
@@ -159,110 +109,199 @@ pub fn project_cells(geometry: &str, pc: &PointClouds) -> Result<(CellShowers, O
     Ok((cells, report))
 }
 
-pub fn run(args: Args) -> Result<()> {
-    let is_cc3 = args.model.as_deref() == Some(Path::new("caloclouds3"));
-    if is_cc3 && !Path::new("caloclouds3").is_dir() {
-        return super::generate_cc3::run(&args);
-    }
-    if args.like.is_some() || args.profiles.is_some() || args.flow.is_some() {
-        bail!("--like/--profiles/--flow belong to --model caloclouds3");
+/// The family of `--model` with the options of `args` (`--net`, `--flow`, `--profiles`), adapted
+/// to `--geometry`; returns it with the geometry's name.
+fn load_family(args: &Args, registry: &Registry) -> Result<(Box<dyn ModelFamily>, String)> {
+    let profiles = match &args.profiles {
+        Some(p) => Some((
+            read_points(p, args.profiles_showers.as_deref(), "profiles")?,
+            p.display().to_string(),
+        )),
+        None => None,
+    };
+    let opts = LoadOptions {
+        net: args.net.clone(),
+        flow: args.flow.clone(),
+        profiles,
+    };
+    let mut family = registry
+        .load(args.model.as_deref(), &opts)
+        .with_context(|| format!("--model {}", args.model.as_deref().unwrap_or("(default)")))?;
+    let geometry = args
+        .geometry
+        .clone()
+        .unwrap_or_else(|| family.geometry().to_string());
+    family.set_geometry(&geometry)?;
+    Ok((family, geometry))
+}
+
+/// The incident particles of `args` (explicit conditions or --like), checked against the
+/// family's trained range; and the energy range for the summary.
+fn incidents_of(
+    args: &Args,
+    family: &dyn ModelFamily,
+) -> Result<(Vec<Incident>, Option<[f32; 2]>)> {
+    if let Some(like) = &args.like {
+        let targets = read_points(like, args.like_showers.as_deref(), "like")?;
+        return Ok((Incident::of_clouds(&targets), None));
     }
     let (Some(energy), Some(n)) = (args.energy.as_deref(), args.n) else {
-        bail!("--energy and --n are required for CaloClouds II");
+        bail!("--energy and --n are required without --like");
     };
+    if n == 0 {
+        bail!("--n must be at least 1");
+    }
+    let (lo, hi) = parse_energy(energy)?;
+    let range = family.trained_range();
+    // A bare `10..90` is MeV (calogen's unit), far below any photon the models have seen; almost
+    // always the user meant GeV.
+    if lo < 1000.0 {
+        bail!(
+            "--energy {energy}: {lo} MeV is below 1 GeV, outside the model's training range \
+             ({}: {}-{} GeV); bare numbers are MeV, write e.g. 10GeV..90GeV",
+            family.name(),
+            range.energy_gev.0,
+            range.energy_gev.1
+        );
+    }
+    let theta = match &args.theta {
+        Some(t) => parse_angle(t, "theta")?,
+        None => (0.0, 0.0),
+    };
+    let phi = match &args.phi {
+        Some(p) => parse_angle(p, "phi")?,
+        None => (0.0, 0.0),
+    };
+    if theta.0 < 0.0 || theta.1 >= 90.0 {
+        bail!("--theta: the polar angle must be in [0, 90) degrees");
+    }
+    if theta.1 > range.theta_deg.1 {
+        if range.theta_deg.1 == 0.0 {
+            bail!(
+                "--theta: the {} model is not conditioned on the direction (perpendicular \
+                 incidence only)",
+                family.name()
+            );
+        }
+        eprintln!(
+            "warning: --theta up to {}° is beyond the {} model's training range (up to {}°)",
+            theta.1,
+            family.name(),
+            range.theta_deg.1
+        );
+    }
+    Ok((
+        incidents((lo, hi), theta, phi, n, args.seed),
+        Some([lo, hi]),
+    ))
+}
+
+pub fn run(args: Args, registry: &Registry) -> Result<()> {
     let (points, cells) = match args.format.as_str() {
         "points" => (Some(args.out.clone()), None),
         "cells" => (None, Some(args.out.clone())),
         "both" => (Some(args.out.clone()), Some(cells_path(&args.out))),
         f => bail!("--format {f}: expected points, cells or both"),
     };
+    let (family, geometry) = load_family(&args, registry)?;
+    let (incidents, energy_range) = incidents_of(&args, family.as_ref())?;
+    let n = incidents.len();
     if n == 0 {
-        bail!("--n must be at least 1");
+        bail!("no incident particles to simulate");
     }
-    let (lo, hi) = parse_energy(energy)?;
-    // A bare `10..90` is MeV (calogen's unit), far below any photon the model has seen; almost
-    // always the user meant GeV.
-    if lo < 1000.0 {
-        bail!(
-            "--energy {energy}: {lo} MeV is below 1 GeV, outside the model's training range \
-             (CaloClouds II: 10-90 GeV); bare numbers are MeV, write e.g. 10GeV..90GeV"
-        );
-    }
-    let mut model = load_model(args.model.as_deref())?;
-    if let Some(p) = &args.net {
-        model.net = Cc2Network::load(p)?;
-    }
-    let es = energies(lo, hi, n, args.seed);
+    let threads = args.threads.max(1);
     let pool = rayon::ThreadPoolBuilder::new()
-        .num_threads(args.threads.max(1))
+        .num_threads(threads)
         .build()?;
     let pb = progress::bar(n as u64, "generating");
     let t0 = Instant::now();
-    let chunk = 64;
+    let chunk = 64 * threads;
     let mut pc = PointClouds::new();
-    for (c, part) in es.chunks(chunk * args.threads.max(1)).enumerate() {
-        let seed_offset = (c * chunk * args.threads.max(1)) as u64;
-        let got = pool.install(|| model.generate_parallel(part, args.seed, seed_offset, chunk))?;
-        for s in got.iter() {
-            pc.push(
-                s.x,
-                s.y,
-                s.z,
-                s.layer,
-                s.energy,
-                s.incident_energy,
-                s.direction,
-            );
+    let mut voxels = Vec::new();
+    for (c, part) in incidents.chunks(chunk).enumerate() {
+        let first = (c * chunk) as u64;
+        let got = if threads > 1 {
+            pool.install(|| family.generate(part, args.seed, first, true))?
+        } else {
+            family.generate(part, args.seed, first, false)?
+        };
+        match got {
+            ShowerBatch::Points(p) => append_clouds(&mut pc, &p),
+            other => voxels.push(other),
         }
         pb.inc(part.len() as u64);
     }
     let gen_s = t0.elapsed().as_secs_f64();
     pb.finish_and_clear();
+    if !voxels.is_empty() {
+        if cells.is_some() {
+            bail!(
+                "--format {}: the {} model makes voxels, written as they are (--format points)",
+                args.format,
+                family.name()
+            );
+        }
+        let t1 = Instant::now();
+        family.save(&voxels, &args.out)?;
+        println!(
+            "{n} {} showers (voxels) generated in {gen_s:.2} s; written in {:.2} s\n  {}",
+            family.name(),
+            t1.elapsed().as_secs_f64(),
+            args.out.display()
+        );
+        return Ok(());
+    }
     // Projection timed on its own: with the generation it makes the end-to-end time per shower.
     let t_proj = Instant::now();
     let projected = match &cells {
-        Some(_) => Some(project_cells(&args.geometry, &pc)?.0),
+        Some(_) => Some(project_cells(&geometry, &pc)?.0),
         None => None,
     };
     let proj_s = t_proj.elapsed().as_secs_f64();
+    let n_points = pc.n_points();
     let t1 = Instant::now();
     if let Some(p) = &points {
-        let mut w = PointsWriter::create(p, PointLayout::caloclouds2(), pc.max_points(), false)?;
-        w.append(&pc)?;
-        w.finish()?;
+        family.save(&[ShowerBatch::Points(pc)], p)?;
     }
     let mut n_cells = 0;
     if let (Some(p), Some(c)) = (&cells, &projected) {
         n_cells = c.n_cells();
-        let mut w = CellsWriter::create(p, &args.geometry, false)?;
+        let mut w = CellsWriter::create(p, &geometry, false)?;
         w.append(c)?;
         w.finish()?;
     }
-    let summary = serde_json::json!({
+    let write_s = t1.elapsed().as_secs_f64();
+    let mut summary = serde_json::json!({
+        "family": family.name(),
+        "model": family.describe(),
         "showers": n,
-        "points": pc.n_points(),
+        "points": n_points,
         "cells": n_cells,
-        "energy_mev": [lo, hi],
+        "energy_mev": energy_range,
+        "like": args.like.as_ref().map(|p| p.display().to_string()),
+        "geometry": geometry,
         "seed": args.seed,
-        "threads": args.threads,
-        "model": args.model.as_ref().map_or("embedded".to_string(), |p| p.display().to_string()),
+        "threads": threads,
         "net": args.net.as_ref().map(|p| p.display().to_string()),
-        "sampler": format!("{:?}", model.net.kind),
         "generate_seconds": gen_s,
         "project_seconds": proj_s,
         "ms_per_shower_end_to_end": 1e3 * (gen_s + proj_s) / n as f64,
-        "write_seconds": t1.elapsed().as_secs_f64(),
+        "write_seconds": write_s,
         "points_file": points.as_ref().map(|p| p.display().to_string()),
         "cells_file": cells.as_ref().map(|p| p.display().to_string()),
     });
+    if let Some(m) = summary.as_object_mut() {
+        m.extend(family.details());
+    }
     if args.json {
         println!("{}", serde_json::to_string_pretty(&summary)?);
     } else {
         println!(
-            "{} showers ({} points{}) generated in {:.2} s ({:.2} ms/shower, {} thread(s)); \
+            "{} {} showers ({} points{}) generated in {:.2} s ({:.2} ms/shower, {} thread(s)); \
              projected in {:.3} s; written in {:.2} s",
             n,
-            pc.n_points(),
+            family.name(),
+            n_points,
             if cells.is_some() {
                 format!(", {n_cells} cells")
             } else {
@@ -270,30 +309,13 @@ pub fn run(args: Args) -> Result<()> {
             },
             gen_s,
             1e3 * gen_s / n as f64,
-            args.threads,
+            threads,
             proj_s,
-            t1.elapsed().as_secs_f64()
+            write_s
         );
         for p in points.iter().chain(cells.iter()) {
             println!("  {}", p.display());
         }
     }
     Ok(())
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn energy_units_and_ranges() {
-        assert_eq!(parse_energy("50000").unwrap(), (50_000.0, 50_000.0));
-        assert_eq!(parse_energy("50GeV").unwrap(), (50_000.0, 50_000.0));
-        assert_eq!(parse_energy("10GeV..90GeV").unwrap(), (10_000.0, 90_000.0));
-        assert_eq!(parse_energy("10..90 GeV").unwrap(), (10_000.0, 90_000.0));
-        assert_eq!(parse_energy("10000..90000").unwrap(), (10_000.0, 90_000.0));
-        assert!(parse_energy("90..10").is_err());
-        assert!(parse_energy("-5").is_err());
-        assert!(parse_energy("ten").is_err());
-    }
 }

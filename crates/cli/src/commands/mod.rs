@@ -1,9 +1,8 @@
 pub mod bench;
-pub mod bench_cc2;
 pub mod calibrate;
+pub mod conditions;
 pub mod evaluate;
 pub mod generate;
-pub mod generate_cc3;
 pub mod info;
 pub mod multiclass;
 pub mod project;
@@ -19,7 +18,11 @@ use serde::Serialize;
 
 /// JSON to `path` (temporary file, then rename) or to standard output for `-`.
 pub fn write_json<T: Serialize>(path: &Path, value: &T) -> Result<()> {
-    let text = serde_json::to_string_pretty(value)?;
+    write_text(path, &serde_json::to_string_pretty(value)?)
+}
+
+/// `text` and a newline to `path` (temporary file, then rename) or to standard output for `-`.
+pub fn write_text(path: &Path, text: &str) -> Result<()> {
     if path == Path::new("-") {
         println!("{text}");
         return Ok(());

@@ -1,4 +1,5 @@
-//! The timing and size protocol of the CaloChallenge (paper 003 §8.6–8.7) for any model family:
+//! The timing and size protocol of the CaloChallenge (paper 003 §8.6–8.7) for any model family
+//! ([`crate::family::ModelFamily`]):
 //! per repeat, load the model, generate showers in batches of a given size, save them as HDF5;
 //! report mean ± std over repeats of the time per load and per shower, on one thread and on all,
 //! and the number of trainable parameters needed for training and for generation.
@@ -12,67 +13,10 @@ use serde::Serialize;
 
 use super::stats::Summary;
 use crate::error::{Error, Result};
+use crate::family::{ModelFamily, ParameterCounts};
 
-/// The incident particle of one shower: energy in MeV, unit direction (transverse x, transverse y,
-/// along the depth axis).
-#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
-pub struct Incident {
-    pub energy_mev: f32,
-    pub direction: [f32; 3],
-}
-
-/// Trainable parameters (003 §8.7): all networks trained to obtain the model, and those loaded to
-/// generate. They differ for distilled models (the teacher is trained, not shipped) and GANs.
-#[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct ParameterCounts {
-    pub training: u64,
-    pub generation: u64,
-    /// What each number includes, for the reader of a report.
-    pub note: String,
-}
-
-/// A loaded model as the protocol sees it. `Sync` because the all-threads run shares it between
-/// rayon workers.
-pub trait BenchModel: Sync {
-    fn parameters(&self) -> ParameterCounts;
-
-    /// `n` incident particles from the family's benchmark distribution (seeded).
-    fn incidents(&self, n: usize, seed: u64) -> Vec<Incident>;
-
-    /// One shower per incident. The same seed gives the same showers whether `parallel` is set or
-    /// not. With `parallel` the showers may be spread over the current rayon pool; without it the
-    /// caller's thread does all the work and no pool is touched.
-    fn generate(&self, incidents: &[Incident], seed: u64, parallel: bool) -> Result<ShowerBatch>;
-
-    /// Writes the batches of one repeat into one HDF5 file at `dest`.
-    fn save(&self, batches: &[ShowerBatch], dest: &Path) -> Result<()>;
-
-    /// The stages `generate` runs, in words (what the times include).
-    fn stages(&self) -> String;
-}
-
-/// A registered family: its command-line name and how to load it.
-pub struct Family {
-    pub name: &'static str,
-    pub summary: &'static str,
-    pub load: fn() -> Result<Box<dyn BenchModel>>,
-}
-
-/// The families `calogen bench --model` knows. A new family adds one entry here.
-pub fn families() -> Vec<Family> {
-    vec![super::cc3_family::family(), super::cc2_family::family()]
-}
-
-pub fn family(name: &str) -> Result<Family> {
-    let all = families();
-    let names: Vec<&str> = all.iter().map(|f| f.name).collect();
-    all.into_iter().find(|f| f.name == name).ok_or_else(|| {
-        Error::Invalid(format!(
-            "unknown model `{name}`; known: {}",
-            names.join(", ")
-        ))
-    })
-}
+/// Loads a family for the protocol (called once per repeat: the load is timed).
+pub type Loader<'a> = dyn Fn() -> Result<Box<dyn ModelFamily>> + 'a;
 
 /// How many threads generate: the caller's thread alone, or a rayon pool of `n`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -148,7 +92,8 @@ pub struct ProtocolReport {
 
 /// Runs the protocol; `progress` is told the number of showers finished after every batch.
 pub fn run_protocol(
-    family: &Family,
+    name: &str,
+    loader: &Loader<'_>,
     opts: &ProtocolOptions,
     progress: &(dyn Fn(u64) + Sync),
 ) -> Result<ProtocolReport> {
@@ -157,7 +102,7 @@ pub fn run_protocol(
             "need at least one batch size, all > 0, and at least one repeat".into(),
         ));
     }
-    let probe = (family.load)()?;
+    let probe = loader()?;
     let (parameters, stages) = (probe.parameters(), probe.stages());
     drop(probe);
     let mut rows = Vec::new();
@@ -182,26 +127,25 @@ pub fn run_protocol(
                     .wrapping_add(rep as u64)
                     .wrapping_mul(0x9E37_79B9_7F4A_7C15);
                 let t = Instant::now();
-                let model = (family.load)()?;
+                let model = loader()?;
                 let t_load = t.elapsed().as_secs_f64() * 1e3;
-                let incidents = model.incidents(showers, seed);
+                let incidents = model.bench_incidents(showers, seed);
                 let t = Instant::now();
                 let mut out = Vec::with_capacity(showers.div_ceil(batch));
                 for (k, chunk) in incidents.chunks(batch).enumerate() {
                     let s = seed.wrapping_add(k as u64 + 1);
                     let b = match &pool {
-                        None => model.generate(chunk, s, false)?,
-                        Some(p) => p.install(|| model.generate(chunk, s, true))?,
+                        None => model.generate(chunk, s, 0, false)?,
+                        Some(p) => p.install(|| model.generate(chunk, s, 0, true))?,
                     };
                     progress(b.len() as u64);
                     out.push(b);
                 }
                 let t_gen = t.elapsed().as_secs_f64() * 1e3;
                 points += out.iter().map(n_entries).sum::<usize>();
-                let dest = opts.save_dir.join(format!(
-                    "bench_{}_{threads:?}_{batch}_{rep}.h5",
-                    family.name
-                ));
+                let dest = opts
+                    .save_dir
+                    .join(format!("bench_{name}_{threads:?}_{batch}_{rep}.h5"));
                 let t = Instant::now();
                 model.save(&out, &dest)?;
                 let t_save = t.elapsed().as_secs_f64() * 1e3;
@@ -229,7 +173,7 @@ pub fn run_protocol(
         }
     }
     Ok(ProtocolReport {
-        model: family.name.to_string(),
+        model: name.to_string(),
         stages,
         parameters,
         rows,

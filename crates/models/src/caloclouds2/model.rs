@@ -1,32 +1,15 @@
 //! The CaloClouds II PointWise Net for inference: the weights `calogen-train` exports, run through
-//! the CaloClouds3 network code and its fused per-point kernel (same ConcatSquashLinear family,
+//! the shared point network (`nn::pointwise`) and its fused per-point kernel (same ConcatSquashLinear family,
 //! other widths and a 2-value condition [E_inc, N]).
 
-use std::collections::HashMap;
 use std::path::Path;
 
 use super::config::NetConfig;
-use crate::caloclouds3::{Cc3Network, TimePart};
 use crate::error::{Error, Result};
 use crate::io;
+use crate::io::safetensors::{meta_entry, read_metadata};
 use crate::nn::Scalings;
-
-/// The metadata entries of a safetensors file.
-pub fn read_metadata(bytes: &[u8], source: &str) -> Result<HashMap<String, String>> {
-    let (_, meta) = safetensors::SafeTensors::read_metadata(bytes)
-        .map_err(|e| Error::format(source, format!("not a safetensors file: {e}")))?;
-    Ok(meta.metadata().clone().unwrap_or_default())
-}
-
-pub(crate) fn meta_entry<'a>(
-    meta: &'a HashMap<String, String>,
-    key: &str,
-    source: &str,
-) -> Result<&'a str> {
-    meta.get(key)
-        .map(String::as_str)
-        .ok_or_else(|| Error::format(source, format!("metadata entry `{key}` missing")))
-}
+use crate::nn::{PointwiseNet, TimePart};
 
 /// Which preconditioning the weights were trained for.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -41,7 +24,7 @@ pub enum NetKind {
 pub struct Cc2Network {
     pub config: NetConfig,
     pub kind: NetKind,
-    pub(crate) net: Cc3Network,
+    pub(crate) net: PointwiseNet,
     /// The σ-only modulation at every level the samplers use (σ_max first).
     pub(crate) times: Vec<TimePart>,
 }
@@ -67,7 +50,7 @@ impl Cc2Network {
         };
         let config = NetConfig::from_json(meta_entry(&meta, "inference", source)?, source)?;
         let tensors = io::read_safetensors(bytes, source)?;
-        let net = Cc3Network::from_tensors(&config.as_cc3(), &tensors)?;
+        let net = PointwiseNet::from_tensors(&config.shape(), &tensors)?;
         let sigmas: Vec<f64> = match kind {
             NetKind::Consistency => vec![config.sigma_max],
             NetKind::Edm => config
@@ -88,7 +71,7 @@ impl Cc2Network {
         })
     }
 
-    pub fn network(&self) -> &Cc3Network {
+    pub fn network(&self) -> &PointwiseNet {
         &self.net
     }
 

@@ -3,12 +3,12 @@
 //! energy rescale → centre-of-gravity shift. The steps after the network are `crate::postprocess`.
 
 use calogen_data::PointClouds;
-use rand::SeedableRng;
 use rand_chacha::ChaCha8Rng;
 
 use super::model::Cc2Network;
 use super::sampling::{RawPoints, Workspace};
-use super::showerflow::{Cc2ShowerFlow, ShowerFeatures};
+pub use crate::nn::shower_rng;
+use crate::nn::{ShowerFeatures, ShowerFlow as Cc2ShowerFlow};
 use std::path::Path;
 
 use crate::error::{Error, Result};
@@ -34,14 +34,6 @@ pub struct Cc2Buffers {
     targets: Vec<f64>,
     sums: Vec<f64>,
     assigner: LayerAssigner,
-}
-
-/// The random stream of shower `index` under `seed`: a shower's content depends on the seed and its
-/// position only, so generating in parallel or in chunks gives the same showers.
-pub fn shower_rng(seed: u64, index: u64) -> ChaCha8Rng {
-    let mut r = ChaCha8Rng::seed_from_u64(seed);
-    r.set_stream(index);
-    r
 }
 
 /// The default model compiled into the binary (trained by this project on

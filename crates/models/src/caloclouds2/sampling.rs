@@ -5,8 +5,8 @@
 use rand::Rng;
 
 use super::model::{Cc2Network, NetKind};
-use crate::caloclouds3::standard_normal;
 use crate::error::{Error, Result};
+use crate::nn::standard_normal;
 use crate::nn::FusedMlp;
 
 /// Reusable per-thread buffers.

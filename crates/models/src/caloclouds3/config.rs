@@ -6,6 +6,7 @@ use std::path::Path;
 use serde::{Deserialize, Serialize};
 
 use crate::error::{Error, Result};
+use crate::nn::PointwiseShape;
 use crate::postprocess::Cc3ScaleFactors;
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -100,6 +101,20 @@ impl Cc3Config {
             return Err("need 0 < sigma_min < sigma_max and sigma_data > 0".into());
         }
         Ok(())
+    }
+
+    /// The point network's widths and tensor names.
+    pub fn shape(&self) -> PointwiseShape {
+        PointwiseShape {
+            point_dim: self.point_dim,
+            cond_dim: self.cond_dim,
+            time_dim: self.time_dim,
+            fourier_features: self.fourier_features,
+            ctx_dim: self.ctx_dim,
+            layer_in: self.layer_in.clone(),
+            layer_out: self.layer_out.clone(),
+            tensor_names: self.tensor_names.clone(),
+        }
     }
 
     pub fn num_layers(&self) -> usize {

@@ -4,19 +4,26 @@
 //! (SPEC §5, `crate::postprocess`) and the projection into the ILD barrel are chained in `pipeline`.
 
 mod config;
-mod model;
+pub mod family;
+#[cfg(test)]
+mod family_tests;
 mod norm;
 pub mod pipeline;
 mod sampling;
 pub mod showerflow;
+pub mod stand_in;
+mod timing;
 
 use std::path::Path;
 
+pub use crate::nn::pointwise::{Context, LayerOutputs, PointwiseNet as Cc3Network, TimePart};
+pub use crate::nn::standard_normal;
 pub use config::{Cc3Config, PointNorm};
-pub use model::{Cc3Network, Context, LayerOutputs, TimePart};
+pub use family::Cc3Family;
 pub use pipeline::{Cc3Buffers, Cc3Pipeline, EmpiricalProfiles, LayerProfile, LayerProfileSampler};
-pub use sampling::{standard_normal, Condition, Workspace};
+pub use sampling::{Condition, Workspace};
 pub use showerflow::{Cc3ShowerFlow, ShowerFlowConfig};
+pub use stand_in::StandInFlow;
 
 use crate::error::{Error, Result};
 use crate::io;
@@ -68,7 +75,7 @@ impl Cc3Model {
 
     /// From tensors under the export names listed in `config.tensor_names`.
     pub fn from_tensors(config: Cc3Config, tensors: &TensorMap) -> Result<Self> {
-        let network = Cc3Network::from_tensors(&config, tensors)?;
+        let network = Cc3Network::from_tensors(&config.shape(), tensors)?;
         let time_at_sigma_max = network.time_part(config.sigma_max as f32)?;
         Ok(Cc3Model {
             config,

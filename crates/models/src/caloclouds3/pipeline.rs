@@ -17,8 +17,8 @@ use rand_distr::StandardNormal;
 
 use super::showerflow::Cc3ShowerFlow;
 use super::{Cc3Model, Condition, Workspace};
-use crate::caloclouds2::Cc2ShowerFlow;
 use crate::error::{Error, Result};
+use crate::nn::ShowerFlow;
 use crate::postprocess::{
     fit_counts_to_total, rescale_layer_energies, Cc3ScaleFactors, LayerAssigner, TiltShift,
 };
@@ -133,7 +133,7 @@ impl LayerProfileSampler for EmpiricalProfiles {
 
 /// A ShowerFlow trained by calogen (`calogen train showerflow`, with `direction = true` for
 /// showers at angles): N and the visible energy, split over the layers by the sampled fractions.
-impl LayerProfileSampler for Cc2ShowerFlow {
+impl LayerProfileSampler for ShowerFlow {
     fn sample_profile(
         &self,
         c: &Condition,

@@ -1,14 +1,12 @@
 //! One-step consistency-model sampling (SPEC §4): x_T = σ_max·ε, then
 //! x_0 = c_skip·x_T + c_out·F(c_in·x_T, σ_max, cond), one network evaluation per shower.
 
-use rand::{Rng, SeedableRng};
-use rand_chacha::ChaCha8Rng;
-use rand_distr::StandardNormal;
-
-use super::model::TimePart;
 use super::Cc3Model;
 use crate::error::{Error, Result};
+use crate::nn::{standard_normal, TimePart};
 use crate::nn::{FusedMlp, Scalings};
+use rand::{Rng, SeedableRng};
+use rand_chacha::ChaCha8Rng;
 
 /// The incident particle of one shower, in the detector's local frame (local z = depth axis).
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -47,13 +45,6 @@ impl Workspace {
     pub fn mlp_mut(&mut self) -> &mut FusedMlp {
         &mut self.mlp
     }
-}
-
-/// `n` values from N(0, 1).
-pub fn standard_normal<R: Rng + ?Sized>(rng: &mut R, n: usize) -> Vec<f32> {
-    (0..n)
-        .map(|_| rng.sample::<f32, _>(StandardNormal))
-        .collect()
 }
 
 impl Cc3Model {

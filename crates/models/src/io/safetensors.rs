@@ -1,5 +1,6 @@
 //! safetensors files (the format of our exported weights) → [`TensorMap`].
 
+use std::collections::HashMap;
 use std::path::Path;
 
 use safetensors::{Dtype, SafeTensors};
@@ -40,4 +41,21 @@ pub fn read_safetensors(bytes: &[u8], source: &str) -> Result<TensorMap> {
         map.insert(name, Tensor::new(view.shape().to_vec(), data)?);
     }
     Ok(map)
+}
+
+/// The metadata entries of a safetensors file.
+pub fn read_metadata(bytes: &[u8], source: &str) -> Result<HashMap<String, String>> {
+    let (_, meta) = safetensors::SafeTensors::read_metadata(bytes)
+        .map_err(|e| Error::format(source, format!("not a safetensors file: {e}")))?;
+    Ok(meta.metadata().clone().unwrap_or_default())
+}
+
+pub fn meta_entry<'a>(
+    meta: &'a HashMap<String, String>,
+    key: &str,
+    source: &str,
+) -> Result<&'a str> {
+    meta.get(key)
+        .map(String::as_str)
+        .ok_or_else(|| Error::format(source, format!("metadata entry `{key}` missing")))
 }

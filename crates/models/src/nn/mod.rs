@@ -1,15 +1,23 @@
 //! Building blocks shared by the model families: layers as used in the PyTorch sources, the
-//! noise-level scalings of EDM and consistency models, and a fused f32 CPU kernel for per-point MLPs.
+//! noise-level scalings of EDM and consistency models, noise and schedules, a fused f32 CPU kernel
+//! for per-point MLPs, the point network on it (`pointwise`) and calogen's ShowerFlow
+//! (`showerflow`). No family folder imports another; what two share lives here.
 
 pub mod activation;
 mod concat_squash;
 pub mod fused;
 mod linear;
+pub mod noise;
+pub mod pointwise;
 mod scalings;
+pub mod showerflow;
 mod time_embedding;
 
 pub use concat_squash::{ConcatSquashLinear, Modulation, PartialModulation};
 pub use fused::FusedMlp;
 pub use linear::Linear;
+pub use noise::{karras_sigmas, shower_rng, standard_normal};
+pub use pointwise::{Context, LayerOutputs, PointwiseNet, PointwiseShape, TimePart};
 pub use scalings::Scalings;
+pub use showerflow::{FlowConfig, ShowerFeatures, ShowerFlow};
 pub use time_embedding::{FourierTimeEmbedding, TimeEmbedding};

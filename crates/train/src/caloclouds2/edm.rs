@@ -41,22 +41,9 @@ pub fn loss_weight(sigma: f64, sigma_data: f64) -> f64 {
     (sigma * sigma + sigma_data * sigma_data) / (sigma * sigma_data).powi(2)
 }
 
-/// Karras schedule: `n` levels from σ_max down to σ_min with exponent ρ, then a final 0.
-pub fn karras_sigmas(n: usize, sigma_min: f64, sigma_max: f64, rho: f64) -> Vec<f64> {
-    let (a, b) = (sigma_max.powf(1.0 / rho), sigma_min.powf(1.0 / rho));
-    let mut s: Vec<f64> = (0..n)
-        .map(|i| {
-            let t = if n > 1 {
-                i as f64 / (n - 1) as f64
-            } else {
-                0.0
-            };
-            (a + t * (b - a)).powf(rho)
-        })
-        .collect();
-    s.push(0.0);
-    s
-}
+/// Karras schedule: `n` levels from σ_max down to σ_min with exponent ρ, then a final 0 (the one
+/// implementation, shared with inference).
+pub use calogen_models::nn::karras_sigmas;
 
 #[cfg(test)]
 mod tests {

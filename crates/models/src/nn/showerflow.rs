@@ -1,4 +1,5 @@
-//! The CaloClouds II ShowerFlow trained by `calogen-train` (affine couplings with tanh-bounded
+//! The ShowerFlow trained by `calogen-train` (CaloClouds II; with a direction condition, the layer
+//! profiles of CaloClouds3-style chains) (affine couplings with tanh-bounded
 //! log-scales and rational-quadratic spline couplings over a random feature split), in plain
 //! Rust: sampling needs only the inverse, one shower at a time, a few hundred thousand
 //! multiply-adds. Same formulas as the burn implementation (`crates/train/src/showerflow`).
@@ -7,13 +8,70 @@ use std::path::Path;
 
 use rand::Rng;
 
-use super::config::FlowConfig;
-use super::model::{meta_entry, read_metadata};
-use crate::caloclouds3::standard_normal;
+use serde::{Deserialize, Serialize};
+
+use super::noise::standard_normal;
 use crate::error::{Error, Result};
 use crate::io;
+use crate::io::safetensors::{meta_entry, read_metadata};
 use crate::nn::activation::LEAKY_SLOPE;
 use crate::nn::Linear;
+
+/// One coupling of the ShowerFlow: kind and feature order (first half passes unchanged).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct CouplingLayout {
+    pub kind: String,
+    pub perm: Vec<usize>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct FlowConfig {
+    pub dim: usize,
+    pub hidden: usize,
+    pub bins: usize,
+    pub tail_bound: f64,
+    pub scale_bound: f64,
+    /// cond = E_inc / energy_scale_mev.
+    pub energy_scale_mev: f64,
+    /// 1: [E]; 4: [E, p_x, p_y, p_depth] (a flow conditioned on the incident direction).
+    #[serde(default = "one")]
+    pub cond_dim: usize,
+    pub couplings: Vec<CouplingLayout>,
+    /// Feature standardisation (after ln of N and E_vis).
+    pub mean: Vec<f64>,
+    pub std: Vec<f64>,
+}
+
+fn one() -> usize {
+    1
+}
+
+impl FlowConfig {
+    pub fn from_json(text: &str, source: &str) -> Result<Self> {
+        let c: FlowConfig = serde_json::from_str(text).map_err(|e| {
+            Error::format(source, format!("bad ShowerFlow `inference` metadata: {e}"))
+        })?;
+        let ok = (c.cond_dim == 1 || c.cond_dim == 4)
+            && c.dim >= 6
+            && (c.dim - 4).is_multiple_of(2)
+            && c.mean.len() == c.dim
+            && c.std.len() == c.dim
+            && c.bins >= 2
+            && c.couplings.iter().all(|l| {
+                let mut p = l.perm.clone();
+                p.sort_unstable();
+                p == (0..c.dim).collect::<Vec<_>>() && (l.kind == "affine" || l.kind == "spline")
+            });
+        if !ok {
+            return Err(Error::format(source, "inconsistent ShowerFlow config"));
+        }
+        Ok(c)
+    }
+
+    pub fn n_layers(&self) -> usize {
+        (self.dim - 4) / 2
+    }
+}
 
 const MIN_BIN: f64 = 1e-3;
 const MIN_DERIV: f64 = 1e-3;
@@ -40,7 +98,7 @@ pub struct ShowerFeatures {
 }
 
 #[derive(Debug, Clone)]
-pub struct Cc2ShowerFlow {
+pub struct ShowerFlow {
     pub config: FlowConfig,
     couplings: Vec<Coupling>,
 }
@@ -111,7 +169,7 @@ fn spline_inverse(y: f64, raw: &[f32], k: usize, bound: f64) -> f64 {
     th * w[b] + xl[b]
 }
 
-impl Cc2ShowerFlow {
+impl ShowerFlow {
     pub fn load(path: &Path) -> Result<Self> {
         let bytes = std::fs::read(path).map_err(|e| Error::io(path, e))?;
         Self::from_bytes(&bytes, &path.display().to_string())

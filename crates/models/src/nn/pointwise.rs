@@ -1,8 +1,10 @@
-//! The network F of the CaloClouds3 consistency model (PointwiseNet_kDiffusion, SPEC §2):
-//! a Fourier time embedding, then six ConcatSquashLinear layers 4→32→64→128→64→32→4 applied to
-//! each point independently, all conditioned on one context vector per shower.
+//! The point network shared by the CaloClouds families (PointwiseNet_kDiffusion, CaloClouds3
+//! SPEC §2): a Fourier time embedding, then ConcatSquashLinear layers (CaloClouds3:
+//! 4→32→64→128→64→32→4; CaloClouds II: its own widths) applied to each point independently, all
+//! conditioned on one context vector per shower.
 
-use super::config::Cc3Config;
+use std::collections::BTreeMap;
+
 use crate::error::{Error, Result};
 use crate::nn::activation::{leaky_relu_inplace, LEAKY_SLOPE};
 use crate::nn::{
@@ -10,8 +12,67 @@ use crate::nn::{
 };
 use crate::tensor::TensorMap;
 
+/// The widths and tensor names of a point network: what [`PointwiseNet::from_tensors`] needs from
+/// a family's config.
+#[derive(Debug, Clone, PartialEq)]
+pub struct PointwiseShape {
+    pub point_dim: usize,
+    pub cond_dim: usize,
+    pub time_dim: usize,
+    pub fourier_features: usize,
+    /// time_dim + cond_dim, time embedding first.
+    pub ctx_dim: usize,
+    pub layer_in: Vec<usize>,
+    pub layer_out: Vec<usize>,
+    /// Export name → shape, checked before the net is built.
+    pub tensor_names: BTreeMap<String, Vec<usize>>,
+}
+
+impl PointwiseShape {
+    pub fn num_layers(&self) -> usize {
+        self.layer_in.len()
+    }
+
+    /// A plain chain of widths `features → hidden… → features` with export names
+    /// `time_embed.*` and `layers.{i}.{layer,hyper_gate,hyper_bias}.*`.
+    pub fn chain(features: usize, hidden: &[usize], time_dim: usize, cond_dim: usize) -> Self {
+        let mut widths = vec![features];
+        widths.extend(hidden);
+        widths.push(features);
+        let ctx = time_dim + cond_dim;
+        let mut names = BTreeMap::new();
+        names.insert(
+            "time_embed.fourier.weight".to_string(),
+            vec![time_dim / 2, 1],
+        );
+        names.insert(
+            "time_embed.linear.weight".to_string(),
+            vec![time_dim, time_dim],
+        );
+        names.insert("time_embed.linear.bias".to_string(), vec![time_dim]);
+        for (i, w) in widths.windows(2).enumerate() {
+            let p = format!("layers.{i}");
+            names.insert(format!("{p}.layer.weight"), vec![w[1], w[0]]);
+            names.insert(format!("{p}.layer.bias"), vec![w[1]]);
+            names.insert(format!("{p}.hyper_gate.weight"), vec![w[1], ctx]);
+            names.insert(format!("{p}.hyper_gate.bias"), vec![w[1]]);
+            names.insert(format!("{p}.hyper_bias.weight"), vec![w[1], ctx]);
+        }
+        PointwiseShape {
+            point_dim: features,
+            cond_dim,
+            time_dim,
+            fourier_features: time_dim / 2,
+            ctx_dim: ctx,
+            layer_in: widths[..widths.len() - 1].to_vec(),
+            layer_out: widths[1..].to_vec(),
+            tensor_names: names,
+        }
+    }
+}
+
 #[derive(Debug, Clone)]
-pub struct Cc3Network {
+pub struct PointwiseNet {
     time_embed: FourierTimeEmbedding,
     layers: Vec<ConcatSquashLinear>,
     cond_dim: usize,
@@ -25,7 +86,7 @@ pub struct Context {
     pub ctx: Vec<f32>,
 }
 
-/// The σ-only part of the per-shower modulation (see [`Cc3Network::time_part`]).
+/// The σ-only part of the per-shower modulation (see [`PointwiseNet::time_part`]).
 #[derive(Debug, Clone, PartialEq)]
 pub struct TimePart {
     sigma: f32,
@@ -41,9 +102,9 @@ impl TimePart {
 /// Outputs of every layer (after its LeakyReLU for all but the last), point-major.
 pub type LayerOutputs = Vec<Vec<f32>>;
 
-impl Cc3Network {
+impl PointwiseNet {
     /// Builds the network from tensors under their export names (`layers.{i}.layer.weight`, ...).
-    pub fn from_tensors(cfg: &Cc3Config, map: &TensorMap) -> Result<Self> {
+    pub fn from_tensors(cfg: &PointwiseShape, map: &TensorMap) -> Result<Self> {
         for (name, shape) in &cfg.tensor_names {
             map.get(name, shape)?;
         }
@@ -65,7 +126,7 @@ impl Cc3Network {
                 )
             })
             .collect::<Result<Vec<_>>>()?;
-        Ok(Cc3Network {
+        Ok(PointwiseNet {
             time_embed,
             layers,
             cond_dim: cfg.cond_dim,
@@ -123,7 +184,7 @@ impl Cc3Network {
     }
 
     /// The fused per-point MLP with W packed once; each shower then only sets per-channel
-    /// scales and shifts ([`Cc3Network::modulate`]).
+    /// scales and shifts ([`PointwiseNet::modulate`]).
     pub fn new_fused(&self) -> FusedMlp {
         let mut mlp = FusedMlp::new();
         let last = self.layers.len() - 1;

@@ -1,0 +1,187 @@
+//! The incident particles of `calogen generate`: explicit conditions (energy, polar and azimuthal
+//! angle, each a value or a range) or those of a point file (`--like`).
+
+use std::path::Path;
+
+use anyhow::{bail, Context, Result};
+use calogen_data::{PointClouds, ShowerFileOptions};
+use calogen_models::Incident;
+use rand::{Rng, SeedableRng};
+use rand_chacha::ChaCha8Rng;
+
+/// Parses "50000", "50GeV", "10GeV..90GeV", "10000..90000 MeV" into MeV bounds.
+pub fn parse_energy(s: &str) -> Result<(f32, f32)> {
+    let one = |v: &str| -> Result<f32> {
+        let t = v.trim();
+        let lower = t.to_ascii_lowercase();
+        let (num, scale) = if let Some(n) = lower.strip_suffix("gev") {
+            (n, 1000.0)
+        } else if let Some(n) = lower.strip_suffix("mev") {
+            (n, 1.0)
+        } else {
+            (lower.as_str(), 1.0)
+        };
+        let x: f64 = num
+            .trim()
+            .parse()
+            .with_context(|| format!("--energy: `{t}` is not a number (MeV, or with GeV/MeV)"))?;
+        let e = x * scale;
+        if !(e.is_finite() && e > 0.0) {
+            bail!("--energy: `{t}` must be positive");
+        }
+        Ok(e as f32)
+    };
+    let s = s.trim();
+    let (lo, hi) = match s.split_once("..") {
+        Some((a, b)) => {
+            // A unit written once at the end applies to both ends.
+            let unit = ["GeV", "gev", "MeV", "mev"]
+                .into_iter()
+                .find(|u| b.trim_end().ends_with(u) && !a.to_ascii_lowercase().ends_with("ev"));
+            match unit {
+                Some(u) => (one(&format!("{a}{u}"))?, one(b)?),
+                None => (one(a)?, one(b)?),
+            }
+        }
+        None => {
+            let e = one(s)?;
+            (e, e)
+        }
+    };
+    if lo > hi {
+        bail!("--energy: the range {lo}..{hi} MeV is empty");
+    }
+    Ok((lo, hi))
+}
+
+/// Parses an angle or a range in degrees: "30", "30deg", "0..40deg", "-180..180".
+pub fn parse_angle(s: &str, what: &str) -> Result<(f64, f64)> {
+    let one = |v: &str| -> Result<f64> {
+        let t = v.trim();
+        let num = t
+            .strip_suffix("deg")
+            .or_else(|| t.strip_suffix('°'))
+            .unwrap_or(t);
+        let x: f64 = num
+            .trim()
+            .parse()
+            .with_context(|| format!("--{what}: `{t}` is not an angle in degrees (30, 30deg)"))?;
+        if !x.is_finite() {
+            bail!("--{what}: `{t}` must be finite");
+        }
+        Ok(x)
+    };
+    let (lo, hi) = match s.trim().split_once("..") {
+        Some((a, b)) => (one(a)?, one(b)?),
+        None => {
+            let a = one(s)?;
+            (a, a)
+        }
+    };
+    if lo > hi {
+        bail!("--{what}: the range {lo}..{hi} degrees is empty");
+    }
+    Ok((lo, hi))
+}
+
+/// The incident energies: uniform in [lo, hi] from the seed's own stream.
+pub fn energies(lo: f32, hi: f32, n: usize, seed: u64) -> Vec<f32> {
+    let mut r = ChaCha8Rng::seed_from_u64(seed);
+    r.set_stream(u64::MAX);
+    (0..n)
+        .map(|_| if hi > lo { r.random_range(lo..=hi) } else { lo })
+        .collect()
+}
+
+/// `n` incidents: energies as [`energies`], directions uniform in solid angle over the polar range
+/// θ and uniform over the azimuth range φ (degrees), from a second stream of the seed (so fixed
+/// angles leave the energies those of the same seed without angles).
+pub fn incidents(
+    energy_mev: (f32, f32),
+    theta_deg: (f64, f64),
+    phi_deg: (f64, f64),
+    n: usize,
+    seed: u64,
+) -> Vec<Incident> {
+    let es = energies(energy_mev.0, energy_mev.1, n, seed);
+    let mut r = ChaCha8Rng::seed_from_u64(seed);
+    r.set_stream(u64::MAX - 1);
+    let (c_hi, c_lo) = (
+        theta_deg.0.to_radians().cos(),
+        theta_deg.1.to_radians().cos(),
+    );
+    es.into_iter()
+        .map(|e| {
+            let theta = if theta_deg.1 > theta_deg.0 {
+                r.random_range(c_lo..=c_hi).acos().to_degrees()
+            } else {
+                theta_deg.0
+            };
+            let phi = if phi_deg.1 > phi_deg.0 {
+                r.random_range(phi_deg.0..=phi_deg.1)
+            } else {
+                phi_deg.0
+            };
+            if theta == 0.0 {
+                Incident::perpendicular(e)
+            } else {
+                Incident::from_angles(e, theta, phi)
+            }
+        })
+        .collect()
+}
+
+/// Point clouds of `path[range]` (all showers without a range).
+pub fn read_points(path: &Path, range: Option<&str>, what: &str) -> Result<PointClouds> {
+    let file = calogen_data::open(path, &ShowerFileOptions::default())?;
+    let Some(points) = file.points() else {
+        bail!(
+            "{}: `events`: --{what} needs a point-cloud file (detected {})",
+            path.display(),
+            file.kind().name()
+        );
+    };
+    let r = super::evaluate::parse_range(range, points.len(), what)?;
+    Ok(points.read(r)?)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn energy_units_and_ranges() {
+        assert_eq!(parse_energy("50000").unwrap(), (50_000.0, 50_000.0));
+        assert_eq!(parse_energy("50GeV").unwrap(), (50_000.0, 50_000.0));
+        assert_eq!(parse_energy("10GeV..90GeV").unwrap(), (10_000.0, 90_000.0));
+        assert_eq!(parse_energy("10..90 GeV").unwrap(), (10_000.0, 90_000.0));
+        assert_eq!(parse_energy("10000..90000").unwrap(), (10_000.0, 90_000.0));
+        assert!(parse_energy("90..10").is_err());
+        assert!(parse_energy("-5").is_err());
+        assert!(parse_energy("ten").is_err());
+    }
+
+    #[test]
+    fn angles_and_directions() {
+        assert_eq!(parse_angle("30deg", "theta").unwrap(), (30.0, 30.0));
+        assert_eq!(parse_angle("0..40", "theta").unwrap(), (0.0, 40.0));
+        assert_eq!(parse_angle("-180..180deg", "phi").unwrap(), (-180.0, 180.0));
+        assert!(parse_angle("40..0", "theta").is_err());
+        assert!(parse_angle("x", "theta").is_err());
+        let fixed = incidents((1e4, 9e4), (30.0, 30.0), (45.0, 45.0), 5, 1);
+        let plain = energies(1e4, 9e4, 5, 1);
+        for (i, e) in fixed.iter().zip(&plain) {
+            assert_eq!(i.energy_mev, *e);
+            assert!((i.direction[2] as f64 - 30f64.to_radians().cos()).abs() < 1e-6);
+            assert!((i.direction[0] - i.direction[1]).abs() < 1e-6);
+        }
+        let spread = incidents((5e4, 5e4), (0.0, 40.0), (-180.0, 180.0), 200, 2);
+        let cos40 = 40f64.to_radians().cos() as f32;
+        assert!(spread.iter().all(|i| i.direction[2] >= cos40 - 1e-6));
+        assert!(spread.iter().any(|i| i.direction[2] < 0.9));
+        assert_eq!(
+            incidents((5e4, 5e4), (0.0, 0.0), (0.0, 0.0), 1, 3)[0].direction,
+            [0.0, 0.0, 1.0]
+        );
+    }
+}
