@@ -164,6 +164,13 @@ fn incidents_of(
             range.energy_gev.1
         );
     }
+    let (e_lo, e_hi) = range.energy_gev;
+    if (lo as f64) < e_lo * 1000.0 - 0.5 || (hi as f64) > e_hi * 1000.0 + 0.5 {
+        eprintln!(
+            "warning: --energy {energy} reaches beyond the {} model's training range ({e_lo}-{e_hi} GeV)",
+            family.name()
+        );
+    }
     let theta = match &args.theta {
         Some(t) => parse_angle(t, "theta")?,
         None => (0.0, 0.0),

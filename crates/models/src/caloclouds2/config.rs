@@ -6,28 +6,7 @@ use serde::{Deserialize, Serialize};
 use crate::error::{Error, Result};
 use crate::nn::{karras_sigmas, PointwiseShape};
 
-/// Mean and std of one point feature; network space is (v − mean)/(2·std).
-#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
-pub struct Standardiser {
-    pub mean: f64,
-    pub std: f64,
-}
-
-impl Standardiser {
-    pub fn inv(&self, v: f32) -> f64 {
-        v as f64 * 2.0 * self.std + self.mean
-    }
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
-pub struct PointNormalisation {
-    pub x: Standardiser,
-    pub y: Standardiser,
-    /// Continuous depth in layer units.
-    pub z: Standardiser,
-    /// ln(E / MeV).
-    pub ln_e: Standardiser,
-}
+pub use crate::nn::norm::{PointNormalisation, Standardiser};
 
 /// The PointWise Net: 4 → hidden… → 4 ConcatSquashLinear, context [time (time_dim), E, N].
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

@@ -18,8 +18,8 @@ use crate::bench::Summary;
 use crate::error::{Error, Result};
 use crate::family::timing::strings;
 use crate::family::{
-    append_clouds, Calibration, CellCounter, EndToEnd, FamilyEntry, Incident, LoadOptions,
-    ModelFamily, ParameterCounts, Stage, TimingOptions, TrainedRange,
+    append_clouds, usual_entry_only, Calibration, CellCounter, EndToEnd, FamilyEntry, Incident,
+    LoadOptions, ModelFamily, ParameterCounts, Stage, TimingOptions, TrainedRange,
 };
 use crate::nn::shower_rng;
 use crate::postprocess::OccupancyCalibration;
@@ -157,6 +157,7 @@ impl ModelFamily for Cc2Family {
         first: u64,
         parallel: bool,
     ) -> Result<ShowerBatch> {
+        usual_entry_only(NAME, incidents)?;
         let one = |buf: &mut _, i: usize, inc: &Incident, pc: &mut PointClouds| {
             let mut rng = shower_rng(seed, first + i as u64);
             self.model.generate_one(buf, inc.energy_mev, &mut rng, pc)

@@ -12,6 +12,7 @@ use crate::nn::{ShowerFeatures, ShowerFlow as Cc2ShowerFlow};
 use std::path::Path;
 
 use crate::error::{Error, Result};
+use crate::family::append_clouds;
 use crate::postprocess::{
     fit_counts_to_total, rescale_layer_energies, shift_to_cog, LayerAssigner, OccupancyCalibration,
 };
@@ -200,17 +201,7 @@ impl Cc2Model {
             .collect::<Result<Vec<_>>>()?;
         let mut out = PointClouds::new();
         for p in &parts {
-            for s in p.iter() {
-                out.push(
-                    s.x,
-                    s.y,
-                    s.z,
-                    s.layer,
-                    s.energy,
-                    s.incident_energy,
-                    s.direction,
-                );
-            }
+            append_clouds(&mut out, p);
         }
         Ok(out)
     }

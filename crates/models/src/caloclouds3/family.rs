@@ -20,8 +20,8 @@ use super::{
 };
 use crate::error::{Error, Result};
 use crate::family::{
-    append_clouds, Calibration, CellCounter, EndToEnd, FamilyEntry, Incident, LoadOptions,
-    ModelFamily, ParameterCounts, TimingOptions, TrainedRange,
+    append_clouds, usual_entry_only, Calibration, CellCounter, EndToEnd, FamilyEntry, Incident,
+    LoadOptions, ModelFamily, ParameterCounts, TimingOptions, TrainedRange,
 };
 use crate::nn::{shower_rng, ShowerFlow};
 use crate::postprocess::{Cc3ScaleFactors, TiltShift};
@@ -346,6 +346,7 @@ impl ModelFamily for Cc3Family {
         first: u64,
         parallel: bool,
     ) -> Result<ShowerBatch> {
+        usual_entry_only(NAME, incidents)?;
         let expected = |inc: &[Incident]| {
             inc.iter()
                 .map(|i| fitted_points(i.energy_mev as f64 / 1000.0))

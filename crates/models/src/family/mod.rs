@@ -209,6 +209,18 @@ pub trait ModelFamily: Sync {
     }
 }
 
+/// An error when an incident asks for its own entry point, for families that start every shower
+/// at their usual one.
+pub fn usual_entry_only(family: &str, incidents: &[Incident]) -> Result<()> {
+    match incidents.iter().find(|i| i.entry_mm.is_some()) {
+        Some(i) => Err(Error::Invalid(format!(
+            "the {family} family starts every shower at its usual entry point; {:?} asked",
+            i.entry_mm
+        ))),
+        None => Ok(()),
+    }
+}
+
 /// Appends every shower of `part` to `out` (directions kept when both have them).
 pub fn append_clouds(out: &mut PointClouds, part: &PointClouds) {
     for s in part.iter() {

@@ -130,3 +130,53 @@ impl Registry {
         (r.entry.load)(r.dir.as_deref(), opts)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn resolves_names_folders_and_family_files() {
+        let r = Registry::builtin();
+        assert_eq!(r.names(), ["caloclouds2", "caloclouds3"]);
+        assert_eq!(r.resolve(None).unwrap().entry.name, "caloclouds2");
+        let cc3 = r.resolve(Some("caloclouds3")).unwrap();
+        assert_eq!((cc3.entry.name, cc3.dir), ("caloclouds3", None));
+        let err = r.resolve(Some("nosuchmodel")).err().unwrap().to_string();
+        assert!(
+            err.contains("nosuchmodel") && err.contains("caloclouds3"),
+            "{err}"
+        );
+
+        let base = std::env::temp_dir().join(format!("calogen-registry-{}", std::process::id()));
+        let folder = |name: &str, file: &str, text: &str| {
+            let d = base.join(name);
+            std::fs::create_dir_all(&d).unwrap();
+            std::fs::write(d.join(file), text).unwrap();
+            d.display().to_string()
+        };
+        let by_files = [
+            (folder("cc2", "pointwise.safetensors", ""), "caloclouds2"),
+            (folder("cc3", "cc3_cm_config.json", "{}"), "caloclouds3"),
+            (
+                folder("named", FAMILY_FILE, r#"{"family": "caloclouds3"}"#),
+                "caloclouds3",
+            ),
+        ];
+        for (dir, want) in &by_files {
+            let got = r.resolve(Some(dir)).unwrap();
+            assert_eq!(got.entry.name, *want, "{dir}");
+            assert_eq!(got.dir.as_deref(), Some(Path::new(dir)));
+        }
+        let unknown = folder("other", FAMILY_FILE, r#"{"family": "caloscore2"}"#);
+        assert!(r.resolve(Some(&unknown)).is_err());
+        let empty = folder("empty", "README", "");
+        let err = r.resolve(Some(&empty)).err().unwrap().to_string();
+        assert!(err.contains(FAMILY_FILE), "{err}");
+        std::fs::remove_dir_all(&base).unwrap();
+
+        let mut only_cc3 = Registry::empty();
+        only_cc3.register(crate::caloclouds3::family::entry());
+        assert_eq!(only_cc3.resolve(None).unwrap().entry.name, "caloclouds3");
+    }
+}
