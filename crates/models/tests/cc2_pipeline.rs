@@ -156,8 +156,8 @@ fn generate_one_does_what_the_flow_asks() {
         }
 
         // Layers follow the generated depth.
-        let mut lo = vec![f32::INFINITY; 30];
-        let mut hi = vec![f32::NEG_INFINITY; 30];
+        let mut lo = [f32::INFINITY; 30];
+        let mut hi = [f32::NEG_INFINITY; 30];
         for j in 0..n {
             let l = s.layer[j] as usize;
             lo[l] = lo[l].min(raw.z[j]);
