@@ -88,6 +88,16 @@ fn manifest(dir: &Path) -> BTreeMap<String, Vec<u8>> {
     m
 }
 
+fn count_files(p: &Path) -> usize {
+    if p.is_dir() {
+        std::fs::read_dir(p)
+            .map(|es| es.map(|e| count_files(&e.unwrap().path())).sum())
+            .unwrap_or(0)
+    } else {
+        1
+    }
+}
+
 fn hidden(dir: &Path) -> Vec<String> {
     std::fs::read_dir(dir)
         .unwrap()
@@ -151,8 +161,11 @@ fn evaluate_killed_at_any_moment_leaves_the_old_or_the_new_report() {
                 );
                 assert!(left.is_empty(), "SIGTERM left {left:?}");
             }
+            // What a SIGKILL left shows the phase it hit: an empty new folder (loading or
+            // computing) or one with files in it (writing).
+            let written: usize = left.iter().map(|n| count_files(&root.path().join(n))).sum();
             table.push(format!(
-                "{} at {:.2} s ({f} of a run): {outcome}, {} temporaries left",
+                "{} at {:.2} s ({f} of a run): {outcome}, {} temporaries left ({written} files in them)",
                 if sig == libc::SIGKILL {
                     "SIGKILL"
                 } else {
