@@ -9,6 +9,7 @@
 
 pub use hdf5;
 
+pub mod atomic;
 pub mod error;
 pub mod formats;
 pub mod shared_data;

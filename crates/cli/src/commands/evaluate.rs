@@ -6,6 +6,7 @@ use std::path::{Path, PathBuf};
 use std::time::Instant;
 
 use anyhow::{bail, Context, Result};
+use calogen_data::atomic::{self, AtomicDir};
 use calogen_data::VoxelShowers;
 use calogen_data::{CellShowers, ShowerBatch, ShowerFileOptions};
 use calogen_eval::protocols::{
@@ -186,8 +187,13 @@ struct Metrics<'a> {
     resnet: Option<serde_json::Value>,
 }
 
+/// What `evaluate` writes into its folder; an existing `--out` holding anything else is refused.
+pub const OUTPUT_ENTRIES: [&str; 4] = ["metrics.json", "report.md", "report.html", "plots"];
+
 pub fn run(args: Args) -> Result<()> {
     let t = Instant::now();
+    // Checked, and the new folder started beside it, before any work; swapped in whole at the end.
+    let out = AtomicDir::create(&args.out, &OUTPUT_ENTRIES)?;
     let geometry = Geometry::load(&args.geometry)?;
     let (mut cc, mut ch) = (None, None);
     let mut chd = None;
@@ -258,14 +264,12 @@ pub fn run(args: Args) -> Result<()> {
         calohadronic: chd.as_ref(),
         resnet,
     };
-    std::fs::create_dir_all(&args.out)
-        .with_context(|| format!("{}: cannot create", args.out.display()))?;
-    write_atomic(
-        &args.out.join("metrics.json"),
-        &serde_json::to_string_pretty(&metrics)?,
+    atomic::write(
+        out.path().join("metrics.json"),
+        serde_json::to_string_pretty(&metrics)?,
     )?;
     let md = markdown(&metrics);
-    write_atomic(&args.out.join("report.md"), &md)?;
+    atomic::write(out.path().join("report.md"), &md)?;
     if !args.no_plots {
         let figures = match (&cc, &ch, &chd) {
             (Some(r), _, _) => &r.figures[..],
@@ -277,13 +281,14 @@ pub fn run(args: Args) -> Result<()> {
             markdown: &md,
             figures,
         };
-        let files = calogen_eval::report::write_report(&args.out, "calogen evaluate", &[section])?;
+        let files = calogen_eval::report::write_report(out.path(), "calogen evaluate", &[section])?;
         eprintln!(
             "report: {} ({} plots)",
-            files.html.display(),
+            args.out.join("report.html").display(),
             files.plots.len()
         );
     }
+    out.commit()?;
     print!("{md}");
     Ok(())
 }
@@ -293,15 +298,6 @@ fn describe(p: &Path, range: Option<&str>) -> String {
         Some(r) => format!("{} [{r}]", p.display()),
         None => p.display().to_string(),
     }
-}
-
-/// Write next to the destination, then rename: a crash never leaves half a report.
-fn write_atomic(dest: &Path, text: &str) -> Result<()> {
-    let tmp = dest.with_extension("tmp");
-    std::fs::write(&tmp, text).with_context(|| format!("{}: cannot write", tmp.display()))?;
-    std::fs::rename(&tmp, dest)
-        .with_context(|| format!("{}: cannot rename into place", dest.display()))?;
-    Ok(())
 }
 
 fn markdown(m: &Metrics) -> String {

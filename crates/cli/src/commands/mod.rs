@@ -16,7 +16,8 @@ use std::path::Path;
 use anyhow::{Context, Result};
 use serde::Serialize;
 
-/// JSON to `path` (temporary file, then rename) or to standard output for `-`.
+/// JSON to `path` (through `calogen_data::atomic`: hidden temporary, then rename) or to standard
+/// output for `-`.
 pub fn write_json<T: Serialize>(path: &Path, value: &T) -> Result<()> {
     write_text(path, &serde_json::to_string_pretty(value)?)
 }
@@ -27,16 +28,29 @@ pub fn write_text(path: &Path, text: &str) -> Result<()> {
         println!("{text}");
         return Ok(());
     }
-    let dir = path
-        .parent()
-        .filter(|p| !p.as_os_str().is_empty())
-        .unwrap_or(Path::new("."));
-    let mut tmp = tempfile::NamedTempFile::new_in(dir)
-        .with_context(|| format!("{}: cannot create a temporary file", path.display()))?;
-    tmp.write_all(text.as_bytes())
-        .and_then(|_| tmp.write_all(b"\n"))
+    let mut f = calogen_data::atomic::AtomicFile::create(path)?;
+    f.write_all(text.as_bytes())
+        .and_then(|_| f.write_all(b"\n"))
         .with_context(|| format!("{}: write failed", path.display()))?;
-    tmp.persist(path)
-        .with_context(|| format!("{}: cannot rename into place", path.display()))?;
+    f.commit()?;
     Ok(())
+}
+
+#[cfg(all(test, unix))]
+mod tests {
+    /// Issue 12 point 10: `bench.json` and `calib.json` (written by `write_json`) came out 0600.
+    #[test]
+    fn json_outputs_get_the_ordinary_mode() {
+        use std::os::unix::fs::PermissionsExt;
+        let d = tempfile::tempdir().unwrap();
+        let p = d.path().join("bench.json");
+        let old = unsafe { libc::umask(0o022) };
+        let res = super::write_json(&p, &[1, 2]);
+        unsafe { libc::umask(old) };
+        res.unwrap();
+        let mode = std::fs::metadata(&p).unwrap().permissions().mode() & 0o777;
+        assert_eq!(mode, 0o644);
+        assert_eq!(std::fs::read_to_string(&p).unwrap(), "[\n  1,\n  2\n]\n");
+        assert_eq!(std::fs::read_dir(d.path()).unwrap().count(), 1);
+    }
 }

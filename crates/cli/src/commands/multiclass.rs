@@ -7,6 +7,7 @@ use std::path::PathBuf;
 use std::time::Instant;
 
 use anyhow::{bail, Context, Result};
+use calogen_data::atomic::{self, AtomicDir};
 use calogen_data::CellShowers;
 use calogen_eval::classifier::{evaluate_multiclass, MulticlassConfig, MulticlassResult};
 use calogen_eval::observables::shape::{centre_of_gravity, shower_hits, start_layer};
@@ -108,6 +109,8 @@ pub fn run(args: Args) -> Result<()> {
             args.generated_showers.len()
         );
     }
+    // The output folder is checked, and its replacement started, before any work.
+    let out = AtomicDir::create(&args.out, &["metrics.json", "report.md"])?;
     let Geometry::Planar(g) = Geometry::load(&args.geometry)? else {
         bail!(
             "evaluate-multiclass needs a planar geometry; `{}` is a CaloChallenge voxelisation",
@@ -151,11 +154,9 @@ pub fn run(args: Args) -> Result<()> {
         seconds: t.elapsed().as_secs_f64(),
         multiclass: &r,
     };
-    std::fs::create_dir_all(&args.out)
-        .with_context(|| format!("{}: cannot create", args.out.display()))?;
-    write_atomic(
-        &args.out.join("metrics.json"),
-        &serde_json::to_string_pretty(&metrics)?,
+    atomic::write(
+        out.path().join("metrics.json"),
+        serde_json::to_string_pretty(&metrics)?,
     )?;
     let mut md = String::new();
     let _ = writeln!(md, "# calogen evaluate-multiclass (paper 003 §8)\n");
@@ -195,15 +196,8 @@ pub fn run(args: Args) -> Result<()> {
             r.runs.len()
         );
     }
-    write_atomic(&args.out.join("report.md"), &md)?;
+    atomic::write(out.path().join("report.md"), &md)?;
+    out.commit()?;
     print!("{md}");
-    Ok(())
-}
-
-fn write_atomic(dest: &std::path::Path, text: &str) -> Result<()> {
-    let tmp = dest.with_extension("tmp");
-    std::fs::write(&tmp, text).with_context(|| format!("{}: cannot write", tmp.display()))?;
-    std::fs::rename(&tmp, dest)
-        .with_context(|| format!("{}: cannot rename into place", dest.display()))?;
     Ok(())
 }

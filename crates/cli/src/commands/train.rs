@@ -57,11 +57,7 @@ fn read(p: &Option<PathBuf>) -> Result<Option<String>> {
 
 /// Copies `src` to `dst` through a temporary file (never a half-written model file).
 fn install(src: &Path, dst: &Path) -> Result<()> {
-    let dir = dst.parent().unwrap_or(Path::new("."));
-    let tmp = tempfile::NamedTempFile::new_in(dir)?;
-    std::fs::copy(src, tmp.path())?;
-    tmp.persist(dst)
-        .with_context(|| format!("{}: cannot write", dst.display()))?;
+    calogen_data::atomic::copy(src, dst)?;
     Ok(())
 }
 

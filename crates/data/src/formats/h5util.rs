@@ -1,7 +1,9 @@
 //! Small HDF5 helpers that turn library errors into errors naming the file and dataset, check
 //! shapes and dtypes before reading, and write files atomically.
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
+
+use crate::atomic::AtomicFile;
 
 use hdf5::types::{FloatSize, TypeDescriptor};
 use ndarray::s;
@@ -184,39 +186,22 @@ pub fn check_values(
     Ok(())
 }
 
-/// An HDF5 file being written under a temporary name next to its destination; `finish` closes it
-/// and renames it into place. Dropped unfinished (an error, a panic), it removes the temporary file,
-/// so a failed run never leaves a half-written output or clobbers an existing one.
+/// An HDF5 file being written through [`crate::atomic::AtomicFile`]: under a hidden temporary name
+/// next to its destination, renamed into place by `finish`. Dropped unfinished (an error, a panic)
+/// or interrupted by SIGTERM/SIGINT, it removes the temporary file, so a failed run never leaves a
+/// half-written output or clobbers an existing one.
 pub struct AtomicH5 {
     pub file: Option<hdf5::File>,
-    tmp: PathBuf,
-    dest: PathBuf,
+    out: Option<AtomicFile>,
 }
 
 impl AtomicH5 {
     pub fn create(dest: &Path) -> Result<Self> {
-        let name = dest
-            .file_name()
-            .ok_or_else(|| DataError::new(dest, "", "output path has no file name"))?
-            .to_string_lossy()
-            .to_string();
-        let dir = match dest.parent() {
-            Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
-            _ => PathBuf::from("."),
-        };
-        if !dir.is_dir() {
-            return Err(DataError::new(
-                dest,
-                "",
-                format!("output directory {} does not exist", dir.display()),
-            ));
-        }
-        let tmp = dir.join(format!(".{name}.{}.tmp", std::process::id()));
-        let file = hdf5::File::create(&tmp).map_err(|e| DataError::h5(dest, "", e))?;
+        let out = AtomicFile::create(dest)?;
+        let file = hdf5::File::create(out.temp_path()).map_err(|e| DataError::h5(dest, "", e))?;
         Ok(Self {
             file: Some(file),
-            tmp,
-            dest: dest.to_path_buf(),
+            out: Some(out),
         })
     }
 
@@ -225,23 +210,23 @@ impl AtomicH5 {
     }
 
     pub fn dest(&self) -> &Path {
-        &self.dest
+        self.out.as_ref().expect("open until finish").dest()
     }
 
     pub fn finish(mut self) -> Result<()> {
         let file = self.file.take().expect("finish called once");
-        file.flush().map_err(|e| DataError::h5(&self.dest, "", e))?;
-        file.close().map_err(|e| DataError::h5(&self.dest, "", e))?;
-        std::fs::rename(&self.tmp, &self.dest).map_err(|e| DataError::io(&self.dest, e))?;
-        Ok(())
+        let out = self.out.take().expect("finish called once");
+        file.flush().map_err(|e| DataError::h5(out.dest(), "", e))?;
+        file.close().map_err(|e| DataError::h5(out.dest(), "", e))?;
+        out.commit()
     }
 }
 
 impl Drop for AtomicH5 {
     fn drop(&mut self) {
+        // HDF5 closes its handle before the temporary file is removed (by `out`'s drop).
         if let Some(file) = self.file.take() {
             let _ = file.close();
-            let _ = std::fs::remove_file(&self.tmp);
         }
     }
 }

@@ -140,6 +140,8 @@ pub fn open(path: &Path, opts: &ShowerFileOptions) -> Result<ShowerFile> {
 
 impl ShowerFile {
     pub fn open(path: &Path, opts: &ShowerFileOptions) -> Result<Self> {
+        // A set (points + cells) interrupted after its commit point is finished before reading.
+        crate::atomic::recover_beside(path);
         let file = h5util::open_file(path)?;
         // A layout the user names decides a point file's reading, including the shapes that
         // detection alone finds ambiguous (its error asks for exactly that layout).

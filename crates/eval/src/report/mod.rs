@@ -4,7 +4,9 @@
 //! `figure` holds what a plot shows (built by the protocols from the observables they computed),
 //! `figures` builds the CaloClouds II and CaloChallenge sets, `plots` draws PNGs, `html` writes
 //! the page. [`write_report`] puts `plots/*.png` and `report.html` into a folder, each file
-//! written to a temporary name and renamed, so a crash never leaves half a file.
+//! through `calogen_data::atomic` (hidden temporary, then rename), so a crash never leaves half a
+//! file; to replace a whole report folder as one step, write into a `calogen_data::atomic::AtomicDir`
+//! (as `calogen evaluate` does).
 
 pub mod figure;
 pub mod figures;
@@ -26,9 +28,14 @@ pub enum ReportError {
     },
     #[error(transparent)]
     Plot(#[from] PlotError),
+    #[error(transparent)]
+    Write(#[from] calogen_data::DataError),
     #[error("figure name `{0}` is not a plain file stem (a-z, 0-9, _, -)")]
     BadName(String),
 }
+
+/// The entries [`write_report`] puts into its folder.
+pub const REPORT_ENTRIES: [&str; 2] = ["report.html", "plots"];
 
 /// What [`write_report`] wrote.
 #[derive(Debug, Clone, PartialEq)]
@@ -42,20 +49,6 @@ fn io(path: &Path) -> impl Fn(std::io::Error) -> ReportError + '_ {
         path: path.to_path_buf(),
         source,
     }
-}
-
-/// Write `bytes` next to `dest` under a hidden temporary name, then rename it into place.
-pub fn write_atomic(dest: &Path, bytes: &[u8]) -> Result<(), ReportError> {
-    let name = dest
-        .file_name()
-        .map(|n| n.to_string_lossy().into_owned())
-        .unwrap_or_default();
-    let tmp = dest.with_file_name(format!(".{name}.tmp"));
-    std::fs::write(&tmp, bytes).map_err(io(&tmp))?;
-    std::fs::rename(&tmp, dest).map_err(|e| {
-        let _ = std::fs::remove_file(&tmp);
-        io(dest)(e)
-    })
 }
 
 fn check_name(name: &str) -> Result<(), ReportError> {
@@ -88,11 +81,11 @@ pub fn write_report(
     for f in figures {
         let png = render_png(f)?;
         let path = plot_dir.join(format!("{}.png", f.name()));
-        write_atomic(&path, &png)?;
+        calogen_data::atomic::write(&path, &png)?;
         plots.push(path);
     }
     let html_path = dir.join("report.html");
-    write_atomic(&html_path, html::report_html(title, sections).as_bytes())?;
+    calogen_data::atomic::write(&html_path, html::report_html(title, sections))?;
     Ok(ReportFiles {
         html: html_path,
         plots,

@@ -313,8 +313,6 @@ pub fn write_cc3_config(weights: &Path, cfg: &Cc2Config, norm: &PointNormalisati
     };
     let json = serde_json::to_string_pretty(&cc3).expect("config serialises");
     let dst = weights.with_file_name(CONFIG_FILE);
-    let tmp = dst.with_extension("json.tmp");
-    std::fs::write(&tmp, json)?;
-    std::fs::rename(&tmp, &dst)?;
+    calogen_data::atomic::write(&dst, json)?;
     Ok(())
 }

@@ -1,5 +1,6 @@
-//! Minimal safetensors I/O: named f32 and u8 tensors plus string metadata, written atomically
-//! (temporary file, then rename) so a run killed while saving keeps its previous checkpoint.
+//! Minimal safetensors I/O: named f32 and u8 tensors plus string metadata, written through
+//! `calogen_data::atomic` (hidden temporary, then rename) so a run killed while saving keeps its
+//! previous checkpoint.
 
 use super::{Result, TrainError};
 use safetensors::tensor::{Dtype, SafeTensors, TensorView};
@@ -63,9 +64,7 @@ impl StFile {
             .collect::<Result<_>>()?;
         let meta: HashMap<String, String> = self.metadata.clone().into_iter().collect();
         let bytes = safetensors::tensor::serialize(views, Some(meta)).map_err(|e| err(path, e))?;
-        let tmp = path.with_extension("safetensors.tmp");
-        std::fs::write(&tmp, bytes)?;
-        std::fs::rename(&tmp, path)?;
+        calogen_data::atomic::write(path, bytes)?;
         Ok(())
     }
 
