@@ -14,7 +14,6 @@ macro_rules! print {
 
 mod commands;
 mod progress;
-mod stats;
 mod stdout;
 
 use clap::{Parser, Subcommand};
