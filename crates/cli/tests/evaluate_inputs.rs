@@ -74,7 +74,10 @@ fn a_pion_file_in_the_ecal_only_geometry_is_refused() {
         &dir.path().join("o"),
     );
     let err = String::from_utf8_lossy(&o.stderr);
-    assert!(!o.status.success() && err.contains("`ild-ecal` only 30"), "{err}");
+    assert!(
+        !o.status.success() && err.contains("`ild-ecal` only 30"),
+        "{err}"
+    );
 }
 
 #[test]
@@ -82,7 +85,12 @@ fn halves_of_one_file_raise_no_warning() {
     let f = fixture("ild_photons_small.h5");
     let dir = tempfile::tempdir().unwrap();
     let o = evaluate(
-        &["--reference-showers", "0..20", "--generated-showers", "20..40"],
+        &[
+            "--reference-showers",
+            "0..20",
+            "--generated-showers",
+            "20..40",
+        ],
         &f,
         &f,
         dir.path(),
@@ -96,8 +104,11 @@ fn halves_of_one_file_raise_no_warning() {
 
 /// A copy of the photon fixture whose incident energies are three times the original's.
 fn harder_spectrum(dest: &Path) {
-    let src = calogen_data::open(&fixture("ild_photons_small.h5"), &ShowerFileOptions::default())
-        .unwrap();
+    let src = calogen_data::open(
+        &fixture("ild_photons_small.h5"),
+        &ShowerFileOptions::default(),
+    )
+    .unwrap();
     let reader = src.points().unwrap();
     let ShowerBatch::Points(mut p) = src.read(0..src.len()).unwrap() else {
         panic!("points expected")
@@ -123,7 +134,12 @@ fn different_incident_spectra_are_warned_about() {
     harder_spectrum(&hard);
     let out = dir.path().join("o");
     let o = evaluate(
-        &["--reference-showers", "0..20", "--generated-showers", "20..40"],
+        &[
+            "--reference-showers",
+            "0..20",
+            "--generated-showers",
+            "20..40",
+        ],
         &fixture("ild_photons_small.h5"),
         &hard,
         &out,
@@ -136,7 +152,9 @@ fn different_incident_spectra_are_warned_about() {
     );
     let report = std::fs::read_to_string(out.join("report.md")).unwrap();
     // Right under the title, before the run's lines.
-    let warn = report.find("Warning: the incident-energy spectra differ").unwrap();
+    let warn = report
+        .find("Warning: the incident-energy spectra differ")
+        .unwrap();
     assert!(warn < report.find("- reference:").unwrap(), "{report}");
     let w = &metrics(&out)["warnings"];
     assert_eq!(w.as_array().unwrap().len(), 1, "{w}");

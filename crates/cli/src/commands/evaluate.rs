@@ -153,7 +153,12 @@ fn load_cells_counted(
             )
         })?;
         let cells = cells.read(range)?;
-        let used = cells.layer.iter().map(|&l| l as usize + 1).max().unwrap_or(0);
+        let used = cells
+            .layer
+            .iter()
+            .map(|&l| l as usize + 1)
+            .max()
+            .unwrap_or(0);
         check_layers(path, used, false, g)?;
         return Ok((cells, None));
     }
@@ -219,7 +224,10 @@ fn load(
         (Input::Voxels, Geometry::CaloChallenge(v)) => {
             (Loaded::Voxels(load_voxels(path, range, what, v)?), None)
         }
-        _ => bail!("{input:?} showers cannot be loaded in `{}`", geometry.name()),
+        _ => bail!(
+            "{input:?} showers cannot be loaded in `{}`",
+            geometry.name()
+        ),
     })
 }
 

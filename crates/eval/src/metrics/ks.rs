@@ -83,7 +83,9 @@ mod tests {
     #[test]
     fn statistic_by_hand() {
         // F_a − F_b is largest after 1, 2 (a has 2/3, b nothing): D = 2/3.
-        assert!((ks_statistic(&[1.0, 2.0, 5.0], &[3.0, 4.0, 5.0]).unwrap() - 2.0 / 3.0).abs() < 1e-15);
+        assert!(
+            (ks_statistic(&[1.0, 2.0, 5.0], &[3.0, 4.0, 5.0]).unwrap() - 2.0 / 3.0).abs() < 1e-15
+        );
         // Ties move together: identical samples give 0, p = 1.
         let t = ks_2samp(&[1.0, 1.0, 2.0], &[2.0, 1.0, 1.0]).unwrap();
         assert_eq!((t.statistic, t.p_value), (0.0, 1.0));

@@ -53,6 +53,8 @@ mod tests {
         assert!(w.contains("incident-energy spectra differ"), "{w}");
         assert!(layer_counts(Some(30), Some(30)).is_none());
         assert!(layer_counts(Some(78), None).is_none());
-        assert!(layer_counts(Some(30), Some(78)).unwrap().contains("30 layers"));
+        assert!(layer_counts(Some(30), Some(78))
+            .unwrap()
+            .contains("30 layers"));
     }
 }

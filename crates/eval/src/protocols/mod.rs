@@ -27,7 +27,5 @@ pub use calochallenge::{evaluate_calochallenge, CaloChallengeConfig, CaloChallen
 pub use caloclouds::paper000;
 pub use caloclouds::{evaluate_caloclouds, CaloCloudsConfig, CaloCloudsResult};
 pub use calohadronic::{evaluate_calohadronic, CaloHadronicConfig, CaloHadronicResult};
-pub use protocol::{
-    Input, Loaded, Options, Protocol, Run, Samples, Score, VoxelClassifier,
-};
+pub use protocol::{Input, Loaded, Options, Protocol, Run, Samples, Score, VoxelClassifier};
 pub use registry::{by_name, names, DynProtocol, Evaluation, PROTOCOLS};

@@ -182,9 +182,6 @@ mod tests {
         let md = "# title\n\n- a\n".to_string();
         assert_eq!(with_warnings(md.clone(), &[]), md);
         let w = with_warnings(md, &["x".into(), "y".into()]);
-        assert_eq!(
-            w,
-            "# title\n\nWarning: x\n\nWarning: y\n\n- a\n"
-        );
+        assert_eq!(w, "# title\n\nWarning: x\n\nWarning: y\n\n- a\n");
     }
 }

@@ -72,7 +72,10 @@ fn steps(xs: &[f64], ys: &[Option<f64>]) -> Vec<Vec<(f64, f64)>> {
     out
 }
 
-pub fn draw_binned(root: &DrawingArea<BitMapBackend, Shift>, f: &BinnedPair) -> Result<(), PlotError> {
+pub fn draw_binned(
+    root: &DrawingArea<BitMapBackend, Shift>,
+    f: &BinnedPair,
+) -> Result<(), PlotError> {
     let e = err(&f.name);
     root.fill(&WHITE).map_err(&e)?;
     let nb = f.edges.len().saturating_sub(1);

@@ -35,7 +35,10 @@ pub fn nice_limit(m: f64) -> f64 {
         .unwrap_or(10.0 * p)
 }
 
-pub fn draw_matrix(root: &DrawingArea<BitMapBackend, Shift>, m: &MatrixDiff) -> Result<(), PlotError> {
+pub fn draw_matrix(
+    root: &DrawingArea<BitMapBackend, Shift>,
+    m: &MatrixDiff,
+) -> Result<(), PlotError> {
     let e = err(&m.name);
     root.fill(&WHITE).map_err(&e)?;
     let n = m.labels.len();

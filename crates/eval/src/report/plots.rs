@@ -18,9 +18,9 @@ use super::plot_matrix::draw_matrix;
 #[cfg(test)]
 use super::plot_matrix::{diverging, nice_limit};
 use super::plot_style::{err, FONT, MATRIX_HEIGHT, MATRIX_WIDTH};
-pub use super::plot_style::{PlotError, HEIGHT, WIDTH};
 #[cfg(test)]
 use super::plot_style::{short, tick};
+pub use super::plot_style::{PlotError, HEIGHT, WIDTH};
 
 static DEJAVU_SANS: &[u8] = include_bytes!("../../assets/fonts/DejaVuSans.ttf");
 

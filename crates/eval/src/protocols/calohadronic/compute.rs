@@ -16,15 +16,17 @@ use calogen_geometry::PlanarGeometry;
 
 use super::plots;
 use super::result::{
-    AngleComparison, AngleResult, AngleStats, CaloHadronicConfig, CaloHadronicResult,
-    EnergyWindow, ObservableScore, PearsonResult, ResolutionPoint,
+    AngleComparison, AngleResult, AngleStats, CaloHadronicConfig, CaloHadronicResult, EnergyWindow,
+    ObservableScore, PearsonResult, ResolutionPoint,
 };
 use super::sample::{analyse, shower_columns, HitColumns};
 use crate::error::{invalid, Result};
 use crate::linalg::RowMatrix;
 use crate::metrics::correlation::pearson_matrix;
 use crate::metrics::histogram::{auto_edges, histogram, histogram_weighted, logspace_edges};
-use crate::metrics::jsd::{jensen_shannon_distance, jensen_shannon_samples, jensen_shannon_weighted};
+use crate::metrics::jsd::{
+    jensen_shannon_distance, jensen_shannon_samples, jensen_shannon_weighted,
+};
 use crate::metrics::quantile_kl::{kl_divergence, quantile_kl, weighted_quantile_edges};
 use crate::metrics::resolution::{resolution90, Core, Resolution};
 use crate::metrics::stats::{mean, median, std, weighted_std, MeanStd};
@@ -372,7 +374,10 @@ pub fn evaluate_calohadronic(
             } else {
                 (&ones_r, &ones_g)
             };
-            jsd.insert(name.into(), jensen_shannon_weighted((rv, rw), (gv, gw), edges)?);
+            jsd.insert(
+                name.into(),
+                jensen_shannon_weighted((rv, rw), (gv, gw), edges)?,
+            );
         }
     }
 

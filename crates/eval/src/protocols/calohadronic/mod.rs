@@ -22,14 +22,14 @@ mod report;
 mod result;
 mod sample;
 
+/// Former home of these general metrics (now in [`crate::metrics`]).
+pub use crate::metrics::quantile_kl::weighted_quantile_edges;
+pub use crate::metrics::wasserstein::wasserstein_1d_weighted;
 pub use compute::evaluate_calohadronic;
 pub use result::{
     AngleComparison, AngleResult, AngleStats, CaloHadronicConfig, CaloHadronicOutput,
     CaloHadronicResult, EnergyWindow, ObservableScore, PearsonResult, ResolutionPoint,
 };
-/// Former home of these general metrics (now in [`crate::metrics`]).
-pub use crate::metrics::quantile_kl::weighted_quantile_edges;
-pub use crate::metrics::wasserstein::wasserstein_1d_weighted;
 
 use calogen_data::CellShowers;
 use calogen_geometry::PlanarGeometry;
@@ -43,7 +43,8 @@ pub struct CaloHadronic;
 
 impl Protocol for CaloHadronic {
     const NAME: &'static str = "calohadronic";
-    const HELP: &'static str = "CaloHadronic (paper 004 app. F–G) + CaloClouds3 (paper 001 §4) extras: normalised W1, \
+    const HELP: &'static str =
+        "CaloHadronic (paper 004 app. F–G) + CaloClouds3 (paper 001 §4) extras: normalised W1, \
          quantile KL, Pearson matrix, µ90/σ90, JS distances, PCA shower axis vs incident direction";
     const NEEDS: &'static str = "a planar geometry (ild-ecal-hcal, ild-ecal-wide, …)";
     type Samples = CellShowers;

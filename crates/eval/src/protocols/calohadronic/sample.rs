@@ -5,7 +5,9 @@ use calogen_data::CellShowers;
 use calogen_geometry::PlanarGeometry;
 
 use super::result::CaloHadronicConfig;
-use crate::observables::shape::{angle_error, principal_axis, shower_hits, shower_shapes, ShowerShapes};
+use crate::observables::shape::{
+    angle_error, principal_axis, shower_hits, shower_shapes, ShowerShapes,
+};
 
 /// The (energy, layer, radius) columns of the hits of a batch of showers.
 pub(super) type HitColumns = [Vec<f64>; 3];
@@ -73,7 +75,11 @@ pub(super) struct Sample {
     pub angles: Vec<[Vec<f64>; 3]>,
 }
 
-pub(super) fn analyse(cells: &CellShowers, geometry: &PlanarGeometry, cfg: &CaloHadronicConfig) -> Sample {
+pub(super) fn analyse(
+    cells: &CellShowers,
+    geometry: &PlanarGeometry,
+    cfg: &CaloHadronicConfig,
+) -> Sample {
     let shapes = shower_shapes(cells, geometry, cfg.threshold_mev);
     let mut hits = HitTable {
         offsets: vec![0],
