@@ -19,7 +19,7 @@ use super::plot_matrix::draw_matrix;
 use super::plot_matrix::{diverging, nice_limit};
 use super::plot_style::{err, FONT, MATRIX_HEIGHT, MATRIX_WIDTH};
 #[cfg(test)]
-use super::plot_style::{short, tick};
+use super::plot_style::{short, tick, G4_FILL, GEN};
 pub use super::plot_style::{PlotError, HEIGHT, WIDTH};
 
 static DEJAVU_SANS: &[u8] = include_bytes!("../../assets/fonts/DejaVuSans.ttf");
