@@ -17,7 +17,6 @@ macro_rules! print {
 
 pub mod commands;
 mod progress;
-mod stats;
 mod stdout;
 
 use std::ffi::OsString;

@@ -16,7 +16,9 @@ pub mod observables;
 pub mod protocols;
 pub mod report;
 pub mod rng;
-pub mod stats;
+
+/// Descriptive statistics live in [`metrics::stats`]; the old path stays.
+pub use metrics::stats;
 
 pub use error::{EvalError, Result};
 pub use linalg::RowMatrix;

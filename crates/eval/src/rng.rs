@@ -1,4 +1,4 @@
-//! Subsampling for the batched metrics (FPD, KPD).
+//! Subsampling for the batched metrics (FPD, KPD) and the protocols' shuffles.
 //!
 //! jetnet draws its batches with numpy's generator, which we do not reproduce; instead the
 //! samplers are a trait, so that a test can replay the exact indices numpy drew and compare the
@@ -56,6 +56,15 @@ impl SeededSampler {
                 return (m >> 64) as usize;
             }
         }
+    }
+
+    /// A random order of `0..n` (Fisher–Yates from the top, one draw per position).
+    pub fn permutation(&mut self, n: usize) -> Vec<usize> {
+        let mut v: Vec<usize> = (0..n).collect();
+        for i in (1..n).rev() {
+            v.swap(i, self.below(i + 1));
+        }
+        v
     }
 }
 

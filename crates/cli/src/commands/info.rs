@@ -7,7 +7,7 @@ use calogen_data::{PointLayout, ShowerBatch, ShowerFileOptions};
 use serde::Serialize;
 
 use crate::progress;
-use crate::stats::Summary;
+use calogen_eval::metrics::stats::Summary;
 
 /// Summarise a shower file: layout, number of showers, incident energies, points/hits per shower, directions.
 #[derive(clap::Args)]

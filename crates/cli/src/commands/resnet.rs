@@ -5,9 +5,28 @@
 
 use anyhow::Result;
 use calogen_data::VoxelShowers;
+use calogen_eval::classifier::ResNetScore;
+use calogen_eval::protocols::VoxelClassifier;
 use calogen_geometry::Voxelisation;
 
-/// The classifier's score as JSON (the `resnet` entry of metrics.json).
+/// The ResNet as the calochallenge protocol's [`VoxelClassifier`].
+pub struct ResNet {
+    pub epochs: usize,
+    pub seed: u64,
+}
+
+impl VoxelClassifier for ResNet {
+    fn score(
+        &self,
+        reference: &VoxelShowers,
+        generated: &VoxelShowers,
+        geometry: &Voxelisation,
+    ) -> std::result::Result<ResNetScore, String> {
+        score(reference, generated, geometry, self.epochs, self.seed).map_err(|e| format!("{e:#}"))
+    }
+}
+
+/// The classifier's score (the `resnet` entry of metrics.json).
 #[cfg(feature = "train")]
 pub fn score(
     reference: &VoxelShowers,
@@ -15,7 +34,7 @@ pub fn score(
     geometry: &Voxelisation,
     epochs: usize,
     seed: u64,
-) -> Result<serde_json::Value> {
+) -> Result<ResNetScore> {
     use anyhow::{bail, Context};
     use calogen_train::resnet::{resnet_score, ResNetConfig};
     // The network sees each layer as an α × r image: every layer must have the same grid.
@@ -53,7 +72,7 @@ pub fn score(
         &cfg,
         std::env::var_os("CI").is_none(),
     )?;
-    Ok(serde_json::to_value(s)?)
+    Ok(s)
 }
 
 #[cfg(not(feature = "train"))]
@@ -63,6 +82,6 @@ pub fn score(
     _: &Voxelisation,
     _: usize,
     _: u64,
-) -> Result<serde_json::Value> {
+) -> Result<ResNetScore> {
     anyhow::bail!("--resnet-epochs needs calogen built with the `train` feature (burn)")
 }

@@ -2,6 +2,7 @@
 //! .jensenshannon`: the square root of the JS divergence, natural logarithm unless a base is
 //! given (base 2 bounds it by 1).
 
+use super::histogram::{auto_edges, histogram, histogram_weighted};
 use crate::error::{invalid, need, same, Result};
 
 /// `x·ln(x/y)` with the limits scipy's `rel_entr` uses: 0 for x = 0, ∞ for x > 0 = y.
@@ -46,4 +47,30 @@ pub fn jensen_shannon_divergence(p: &[f64], q: &[f64], base: Option<f64>) -> Res
 pub fn jensen_shannon_distance(p: &[f64], q: &[f64], base: Option<f64>) -> Result<f64> {
     // Rounding can leave the divergence a hair below 0 for identical inputs.
     Ok(jensen_shannon_divergence(p, q, base)?.max(0.0).sqrt())
+}
+
+/// JS distance (natural log) of the histograms of two samples over `bins` equal bins spanning
+/// both samples together.
+pub fn jensen_shannon_samples(reference: &[f64], generated: &[f64], bins: usize) -> Result<f64> {
+    let both: Vec<f64> = reference.iter().chain(generated).copied().collect();
+    let edges = auto_edges(&both, bins)?;
+    jensen_shannon_distance(
+        &histogram(reference, &edges)?,
+        &histogram(generated, &edges)?,
+        None,
+    )
+}
+
+/// JS distance (natural log) of the weighted histograms of two samples, `(values, weights)`
+/// each, over `edges`.
+pub fn jensen_shannon_weighted(
+    reference: (&[f64], &[f64]),
+    generated: (&[f64], &[f64]),
+    edges: &[f64],
+) -> Result<f64> {
+    jensen_shannon_distance(
+        &histogram_weighted(reference.0, reference.1, edges)?,
+        &histogram_weighted(generated.0, generated.1, edges)?,
+        None,
+    )
 }

@@ -77,3 +77,38 @@ pub fn quantile_kl_batches(
     }
     Ok(MeanStd::of(&kl))
 }
+
+/// Edges at the weighted quantiles `1/n … (n−1)/n` of the reference (smallest value whose
+/// cumulative weight reaches the level), outer edges ±∞.
+pub fn weighted_quantile_edges(values: &[f64], weights: &[f64], n: usize) -> Vec<f64> {
+    let mut o: Vec<usize> = (0..values.len()).collect();
+    o.sort_unstable_by(|&a, &b| values[a].total_cmp(&values[b]));
+    let total: f64 = weights.iter().sum();
+    let mut edges = vec![f64::NEG_INFINITY];
+    let (mut cum, mut k) = (0.0, 0usize);
+    for q in 1..n {
+        let level = q as f64 / n as f64 * total;
+        while k < o.len() && cum + weights[o[k]] < level {
+            cum += weights[o[k]];
+            k += 1;
+        }
+        edges.push(values[o[k.min(o.len() - 1)]]);
+    }
+    edges.push(f64::INFINITY);
+    edges
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn weighted_quantile_edges_split_the_weight() {
+        // Values 0..9 with weight = value + 1 (total 55): the median level 27.5 is reached at 6
+        // (cumulative 1+…+7 = 28 ≥ 27.5, 1+…+6 = 21 < 27.5).
+        let v: Vec<f64> = (0..10).map(|i| i as f64).collect();
+        let w: Vec<f64> = (1..=10).map(|i| i as f64).collect();
+        let e = weighted_quantile_edges(&v, &w, 2);
+        assert_eq!(e, vec![f64::NEG_INFINITY, 6.0, f64::INFINITY]);
+    }
+}

@@ -236,6 +236,18 @@ pub fn log_plot_edges(lo: f64, reference: &[f64], generated: &[f64], n_bins: usi
     crate::metrics::histogram::logspace_edges(lo, hi * 1.0001, n_bins)
 }
 
+/// Bins of a distribution plot: about twice the square root of the sample size, 10 to 40, so a
+/// small test sample does not scatter into single-entry bins.
+pub fn bins_for(n: usize) -> usize {
+    ((2.0 * (n as f64).sqrt()).round() as usize).clamp(10, 40)
+}
+
+impl From<BinnedPair> for Figure {
+    fn from(b: BinnedPair) -> Self {
+        Figure::Binned(b)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

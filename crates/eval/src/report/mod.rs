@@ -1,16 +1,18 @@
 //! Reports a person reads: PNG plots in the papers' style and a self-contained `report.html` that
 //! shows them next to the metric tables.
 //!
-//! `figure` holds what a plot shows (built by the protocols from the observables they computed),
-//! `figures` builds the CaloClouds II and CaloChallenge sets, `plots` draws PNGs, `html` writes
-//! the page. [`write_report`] puts `plots/*.png` and `report.html` into a folder, each file
-//! through `calogen_data::atomic` (hidden temporary, then rename), so a crash never leaves half a
-//! file; to replace a whole report folder as one step, write into a `calogen_data::atomic::AtomicDir`
-//! (as `calogen evaluate` does).
+//! `figure` holds what a plot shows (each protocol builds its set in its own `plots.rs`, from the
+//! observables it computed: `crate::protocols`), `plots` draws PNGs, `html` writes the page. This
+//! module knows no protocol. [`write_report`] puts `plots/*.png` and `report.html` into a folder,
+//! each file through `calogen_data::atomic` (hidden temporary, then rename), so a crash never
+//! leaves half a file; to replace a whole report folder as one step, write into a
+//! `calogen_data::atomic::AtomicDir` (as `calogen evaluate` does).
 
 pub mod figure;
-pub mod figures;
 pub mod html;
+mod plot_binned;
+mod plot_matrix;
+mod plot_style;
 pub mod plots;
 
 use std::path::{Path, PathBuf};

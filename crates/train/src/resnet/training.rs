@@ -12,30 +12,13 @@ use calogen_eval::classifier::train::{accuracy, mean_bce};
 use calogen_eval::metrics::auc::{binary_cross_entropy, jsd_from_bce, roc_auc, IsotonicRegression};
 use calogen_eval::SeededSampler;
 use indicatif::ProgressBar;
-use serde::Serialize;
 use std::time::Instant;
 
 /// Showers per forward pass when only predicting (bounded memory, no gradients kept).
 const PREDICT_CHUNK: usize = 256;
 
-#[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct ResNetScore {
-    /// ROC AUC on the test set (of the calibrated probabilities when calibrating).
-    pub auc: f64,
-    /// (ln 2 − BCE) / ln 2 on the test set: 0 for indistinguishable samples, 1 for separable.
-    pub jsd: f64,
-    pub test_accuracy: f64,
-    /// Epoch (from 0) whose weights had the lowest validation loss.
-    pub best_epoch: usize,
-    pub n_train: usize,
-    pub n_validation: usize,
-    pub n_test: usize,
-    pub n_parameters: usize,
-    /// CPU time of the training loop (all epochs with their validation passes) on the calling
-    /// thread; the backend runs single-threaded, so this is the whole cost.
-    pub train_cpu_seconds: f64,
-    pub seconds_per_epoch: f64,
-}
+/// The score, defined in `calogen-eval` so that its calochallenge protocol holds it typed.
+pub use calogen_eval::classifier::ResNetScore;
 
 /// The two samples, read in place: network inputs are built per batch so the voxels are never
 /// copied whole (dataset 3 is 40 500 voxels a shower).

@@ -1,6 +1,5 @@
-//! The CaloClouds II protocol (paper 000 §4.2–4.3, appendix A) at cell level: standardised W1
-//! scores of eight observable groups over 10 batch pairs, with the reference-vs-reference baseline
-//! alongside, and the 25-observable classifier AUC over repeated trainings.
+//! The CaloClouds II protocol's computation: standardised W1 of the observable groups for the
+//! model and the Geant4 baseline, and the classifier AUCs.
 //!
 //! The reference is split at random into two halves A and B: the model is scored A vs generated,
 //! the baseline A vs B, with the same batch size, so the two columns are directly comparable.
@@ -9,63 +8,16 @@ use std::collections::BTreeMap;
 
 use calogen_data::CellShowers;
 use calogen_geometry::PlanarGeometry;
-use serde::Serialize;
 
-use super::Score;
+use super::plots;
+use super::result::{CaloCloudsConfig, CaloCloudsResult, W1Pair};
 use crate::classifier::{train_and_score, ClassifierConfig};
 use crate::error::{EvalError, Result};
 use crate::linalg::RowMatrix;
 use crate::metrics::wasserstein::{combine_scores, standardized_wasserstein};
 use crate::observables::{cell_observables, CellObservables, ProfileEdges};
-use crate::report::{figures, Figure};
+use crate::protocols::protocol::Score;
 use crate::rng::SeededSampler;
-
-#[derive(Debug, Clone, Serialize)]
-pub struct CaloCloudsConfig {
-    /// Cell threshold (half a MIP: 0.07 MeV for 0.5 mm silicon), MeV.
-    pub threshold_mev: f64,
-    pub n_batches: usize,
-    /// Trainings of the classifier (each with its own split); 0 skips the classifier.
-    pub classifier_repeats: usize,
-    pub seed: u64,
-}
-
-impl CaloCloudsConfig {
-    pub fn new(threshold_mev: f64, seed: u64) -> Self {
-        Self {
-            threshold_mev,
-            n_batches: 10,
-            classifier_repeats: 10,
-            seed,
-        }
-    }
-}
-
-/// One W1 row of table 1: the model and the Geant4-vs-Geant4 baseline.
-#[derive(Debug, Clone, Serialize)]
-pub struct W1Pair {
-    pub model: Score,
-    pub baseline: Score,
-}
-
-#[derive(Debug, Clone, Serialize)]
-pub struct CaloCloudsResult {
-    pub n_reference: usize,
-    pub n_generated: usize,
-    pub batch_size: usize,
-    pub threshold_mev: f64,
-    pub edges: ProfileEdges,
-    /// Standardised W1 per observable group (`n_hits`, `e_vis_over_e_inc`, `e_cell`, `e_long`,
-    /// `e_radial`, `cog_x`, `cog_y`, `cog_z`); `e_long`/`e_radial` average their ten bins.
-    pub w1: BTreeMap<String, W1Pair>,
-    /// AUC of the 25-observable classifier (model vs reference half A; baseline B vs A).
-    pub classifier_auc: Option<W1Pair>,
-    /// Means of the headline observables, reference vs generated.
-    pub means: BTreeMap<String, [f64; 2]>,
-    /// The report's plots (not part of metrics.json).
-    #[serde(skip)]
-    pub figures: Vec<Figure>,
-}
 
 /// The observables of a subset of showers, as the columns W1 is computed on.
 fn columns(o: &CellObservables, idx: &[usize]) -> Vec<(String, Vec<f64>)> {
@@ -89,14 +41,6 @@ fn columns(o: &CellObservables, idx: &[usize]) -> Vec<(String, Vec<f64>)> {
         ));
     }
     out
-}
-
-fn shuffled(n: usize, rng: &mut SeededSampler) -> Vec<usize> {
-    let mut v: Vec<usize> = (0..n).collect();
-    for i in (1..n).rev() {
-        v.swap(i, rng.below(i + 1));
-    }
-    v
 }
 
 /// W1 of every observable column between two index sets of (possibly different) observable tables.
@@ -170,7 +114,7 @@ fn pooled_cells(
                 .collect::<Vec<_>>()
         })
         .collect();
-    let order = shuffled(v.len(), rng);
+    let order = rng.permutation(v.len());
     v = order.iter().map(|&i| v[i]).collect();
     v
 }
@@ -200,10 +144,10 @@ pub fn evaluate_caloclouds(
     let ro = cell_observables(reference, geometry, config.threshold_mev, &edges);
     let go = cell_observables(generated, geometry, config.threshold_mev, &edges);
 
-    let ref_order = shuffled(reference.len(), &mut rng);
+    let ref_order = rng.permutation(reference.len());
     let half = reference.len() / 2;
     let (a, b) = ref_order.split_at(half);
-    let gen_order = shuffled(generated.len(), &mut rng);
+    let gen_order = rng.permutation(generated.len());
     let batch = half.min(generated.len()) / nb;
     let (a, b, g) = (&a[..batch * nb], &b[..batch * nb], &gen_order[..batch * nb]);
 
@@ -265,7 +209,7 @@ pub fn evaluate_caloclouds(
         edges,
         classifier_auc,
         means,
-        figures: figures::caloclouds(&ro, &go, config.threshold_mev, &w1),
+        figures: plots::figures(&ro, &go, config.threshold_mev, &w1),
         w1,
     })
 }

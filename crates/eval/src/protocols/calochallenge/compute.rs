@@ -1,15 +1,14 @@
-//! The CaloChallenge protocol (paper 003 §8) on voxel showers: separation powers of the high-level
-//! features with the challenge's binnings, the Pearson correlations of layer energies, FPD and KPD
-//! on the high-level features, precision/recall/density/coverage on log10 voxels, and the DNN
-//! classifier on low-level and high-level inputs.
+//! The CaloChallenge protocol's computation: high-level features and their classifier inputs,
+//! then every score of [`CaloChallengeResult`].
 
 use std::collections::BTreeMap;
 
 use calogen_data::VoxelShowers;
 use calogen_geometry::Voxelisation;
-use serde::Serialize;
 
-use crate::classifier::{train_and_score, ClassifierConfig, ClassifierScore};
+use super::plots::{self, ChallengeInputs};
+use super::result::{CaloChallengeConfig, CaloChallengeResult, ValueWithError};
+use crate::classifier::{train_and_score, ClassifierConfig};
 use crate::error::{EvalError, Result};
 use crate::linalg::RowMatrix;
 use crate::metrics::correlation::pearson_matrix;
@@ -19,49 +18,6 @@ use crate::metrics::kernel::{kpd, KpdConfig};
 use crate::metrics::prdc::prdc;
 use crate::metrics::separation_power::separation_power_samples;
 use crate::observables::{high_level_features, HighLevelFeatures};
-use crate::report::figures::{self, ChallengeInputs};
-use crate::report::Figure;
-
-#[derive(Debug, Clone, Serialize)]
-pub struct CaloChallengeConfig {
-    /// Voxel threshold, MeV (ds1: 1 MeV; ds2/3: 15.15 keV).
-    pub threshold_mev: f64,
-    /// Epochs of the DNN classifiers (the challenge: up to 50); 0 skips them.
-    pub classifier_epochs: usize,
-    /// Showers per side for PRDC (its cost is quadratic); 0 skips it.
-    pub prdc_showers: usize,
-    pub seed: u64,
-}
-
-#[derive(Debug, Clone, Serialize)]
-pub struct ValueWithError {
-    pub value: f64,
-    pub error: f64,
-}
-
-#[derive(Debug, Clone, Serialize)]
-pub struct CaloChallengeResult {
-    pub dataset: String,
-    pub n_reference: usize,
-    pub n_generated: usize,
-    pub threshold_mev: f64,
-    /// Separation power per feature: `etot_einc`, `voxel_energy`, and per layer
-    /// `e_layer_{l}`, `ec_eta_{l}`, `ec_phi_{l}`, `width_eta_{l}`, `width_phi_{l}`, `sparsity_{l}`.
-    pub separation_power: BTreeMap<String, f64>,
-    /// Mean separation power per feature family over layers.
-    pub separation_power_mean: BTreeMap<String, f64>,
-    /// max and mean |ρ_ref − ρ_gen| over the layer-energy correlation matrix.
-    pub correlation_max_abs_diff: f64,
-    pub correlation_mean_abs_diff: f64,
-    pub fpd: Option<ValueWithError>,
-    pub kpd: Option<ValueWithError>,
-    pub prdc: Option<BTreeMap<String, f64>>,
-    pub classifier_low_level: Option<ClassifierScore>,
-    pub classifier_high_level: Option<ClassifierScore>,
-    /// The report's plots (not part of metrics.json).
-    #[serde(skip)]
-    pub figures: Vec<Figure>,
-}
 
 /// A feature family of one layer: name, reference and generated blocks, binning.
 type Family<'a> = (&'static str, &'a [f64], &'a [f64], Vec<f64>);
@@ -325,7 +281,7 @@ pub fn evaluate_calochallenge(
         (None, None)
     };
 
-    let figures = figures::calochallenge(&ChallengeInputs {
+    let figures = plots::figures(&ChallengeInputs {
         reference: &fr,
         generated: &fg,
         reference_voxels: reference,

@@ -9,7 +9,7 @@ pub type PaperScore = (f64, f64);
 /// One W1 row of Table 1 (×10⁻³): Geant4 vs Geant4, CaloClouds II (EDM, Heun), CaloClouds II (CM).
 #[derive(Debug, Clone, Copy)]
 pub struct Table1Row {
-    /// The key of our [`super::caloclouds::CaloCloudsResult::w1`] map.
+    /// The key of our [`super::CaloCloudsResult::w1`] map.
     pub observable: &'static str,
     pub geant4: PaperScore,
     pub edm: PaperScore,
@@ -53,7 +53,7 @@ mod tests {
 
     #[test]
     fn every_row_names_an_observable_of_the_protocol() {
-        // The protocol's keys (protocols/caloclouds.rs); a renamed key must not silently drop a row.
+        // The protocol's keys (caloclouds/compute.rs); a renamed key must not silently drop a row.
         for k in [
             "n_hits",
             "e_vis_over_e_inc",

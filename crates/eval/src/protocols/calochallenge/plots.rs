@@ -1,0 +1,245 @@
+//! The CaloChallenge plots (paper 003 §8): E_tot/E_inc, voxel energies, the per-layer features at
+//! the shower maximum with the challenge's binnings, the mean layer-energy and radial profiles,
+//! and the difference of the layer-energy correlations.
+
+use std::collections::BTreeMap;
+
+use calogen_data::VoxelShowers;
+use calogen_geometry::Voxelisation;
+
+use crate::metrics::histogram::challenge::{self, Dataset};
+use crate::observables::HighLevelFeatures;
+use crate::report::figure::{BinnedPair, Figure, MatrixDiff};
+
+/// What the CaloChallenge plots are made of.
+pub struct ChallengeInputs<'a> {
+    pub reference: &'a HighLevelFeatures,
+    pub generated: &'a HighLevelFeatures,
+    pub reference_voxels: &'a VoxelShowers,
+    pub generated_voxels: &'a VoxelShowers,
+    pub geometry: &'a Voxelisation,
+    pub dataset: Dataset,
+    pub threshold_mev: f64,
+    /// Layers with voxels (the rows of the correlation matrices).
+    pub layers: &'a [usize],
+    /// Pearson matrices of the layer energies, `layers.len()²`, row-major.
+    pub correlation_reference: &'a [f64],
+    pub correlation_generated: &'a [f64],
+    pub separation_power: &'a BTreeMap<String, f64>,
+}
+
+/// Energy per radial bin and shower, `n × (edges − 1)`, summed over layers and angles; the bins
+/// are those of the layer with the most radial bins.
+fn radial_energy(v: &VoxelShowers, g: &Voxelisation, thr: f64) -> (Vec<f64>, Vec<f64>) {
+    let edges = g
+        .layers
+        .iter()
+        .max_by_key(|l| l.n_r())
+        .map(|l| l.r_edges.clone())
+        .unwrap_or_default();
+    if edges.len() < 2 {
+        return (vec![0.0, 1.0], vec![0.0; v.len()]);
+    }
+    let nb = edges.len() - 1;
+    let bins: Vec<Option<usize>> = g
+        .voxel_centres()
+        .iter()
+        .map(|c| {
+            (c.r >= edges[0] && c.r <= edges[nb])
+                .then(|| edges[1..nb].partition_point(|&e| e <= c.r).min(nb - 1))
+        })
+        .collect();
+    let mut out = vec![0.0; v.len() * nb];
+    for i in 0..v.len() {
+        for (j, &x) in v.shower(i).iter().enumerate() {
+            if (x as f64) > thr {
+                if let Some(b) = bins[j] {
+                    out[i * nb + b] += x as f64;
+                }
+            }
+        }
+    }
+    (edges, out)
+}
+
+fn sp_caption(sp: &BTreeMap<String, f64>, key: &str) -> String {
+    match sp.get(key) {
+        Some(v) if v.is_finite() => format!("separation power {v:.4}"),
+        _ => String::new(),
+    }
+}
+
+/// CaloChallenge plots.
+pub fn figures(x: &ChallengeInputs) -> Vec<Figure> {
+    let (fr, fg) = (x.reference, x.generated);
+    let ds = x.dataset;
+    let nl = fr.n_layers;
+    let sp = x.separation_power;
+    let mut out = Vec::new();
+    out.push(
+        BinnedPair::distribution(
+            "etot_einc",
+            "Deposited energy / incident energy",
+            "E_tot / E_inc",
+            &fr.etot_over_einc(),
+            &fg.etot_over_einc(),
+            challenge::etot_einc(),
+        )
+        .caption(sp_caption(sp, "etot_einc"))
+        .into(),
+    );
+    let vmax = fr
+        .voxel_energy
+        .iter()
+        .copied()
+        .fold(0.0, f64::max)
+        .max(challenge::min_energy(ds) * 10.0);
+    out.push(
+        BinnedPair::distribution(
+            "voxel_energy",
+            "Voxel energy",
+            "voxel energy [MeV]",
+            &fr.voxel_energy,
+            &fg.voxel_energy,
+            challenge::voxel_energy(ds, vmax),
+        )
+        .log_x()
+        .log_y()
+        .caption(sp_caption(sp, "voxel_energy"))
+        .into(),
+    );
+    if nl > 0 && fg.n_layers == nl {
+        out.push(
+            BinnedPair::profile(
+                "layer_profile",
+                "Mean energy per layer",
+                "layer",
+                "mean energy per shower [MeV]",
+                (0..=nl).map(|l| l as f64 - 0.5).collect(),
+                &fr.e_layer,
+                &fg.e_layer,
+            )
+            .log_y()
+            .into(),
+        );
+    }
+    let (edges, rr) = radial_energy(x.reference_voxels, x.geometry, x.threshold_mev);
+    let (_, rg) = radial_energy(x.generated_voxels, x.geometry, x.threshold_mev);
+    out.push(
+        BinnedPair::profile(
+            "radial_profile",
+            "Radial profile",
+            "r [mm]",
+            "mean energy per shower [MeV]",
+            edges,
+            &rr,
+            &rg,
+        )
+        .log_y()
+        .into(),
+    );
+
+    // The per-layer features at the shower maximum (the layer with the largest mean reference
+    // energy), with the binnings of the separation powers.
+    let col = |b: &[f64], l| HighLevelFeatures::layer_column(b, l, nl);
+    let mean = |v: &[f64]| v.iter().sum::<f64>() / v.len().max(1) as f64;
+    let lmax = x
+        .layers
+        .iter()
+        .copied()
+        .max_by(|&a, &b| mean(&col(&fr.e_layer, a)).total_cmp(&mean(&col(&fr.e_layer, b))));
+    if let Some(l) = lmax {
+        let emax = col(&fr.e_layer, l)
+            .into_iter()
+            .fold(0.0, f64::max)
+            .max(challenge::min_energy(ds) * 10.0);
+        let items = [
+            (
+                "e_layer",
+                "Energy",
+                "E [MeV]",
+                &fr.e_layer,
+                &fg.e_layer,
+                challenge::layer_energy(ds, emax),
+            ),
+            (
+                "ec_eta",
+                "Centre of energy in η",
+                "η [mm]",
+                &fr.ec_eta,
+                &fg.ec_eta,
+                challenge::centre_eta_phi(ds, l),
+            ),
+            (
+                "ec_phi",
+                "Centre of energy in φ",
+                "φ [mm]",
+                &fr.ec_phi,
+                &fg.ec_phi,
+                challenge::centre_eta_phi(ds, l),
+            ),
+            (
+                "width_eta",
+                "Width in η",
+                "η width [mm]",
+                &fr.width_eta,
+                &fg.width_eta,
+                challenge::width_eta_phi(ds, l),
+            ),
+            (
+                "width_phi",
+                "Width in φ",
+                "φ width [mm]",
+                &fr.width_phi,
+                &fg.width_phi,
+                challenge::width_eta_phi(ds, l),
+            ),
+            (
+                "sparsity",
+                "Sparsity",
+                "fraction of voxels above threshold",
+                &fr.sparsity,
+                &fg.sparsity,
+                challenge::sparsity(),
+            ),
+        ];
+        for (key, title, x_label, r, g, edges) in items {
+            let name = format!("{key}_{l}");
+            let mut p = BinnedPair::distribution(
+                &name,
+                &format!("{title}, layer {l} (shower maximum)"),
+                x_label,
+                &col(r, l),
+                &col(g, l),
+                edges,
+            )
+            .caption(sp_caption(sp, &name));
+            if key == "e_layer" {
+                p = p.log_x().log_y();
+            }
+            out.push(Figure::Binned(p));
+        }
+    }
+
+    let n = x.layers.len();
+    if n > 0 && x.correlation_reference.len() == n * n && x.correlation_generated.len() == n * n {
+        out.push(Figure::Matrix(MatrixDiff {
+            name: "layer_correlation_diff".into(),
+            title: "Layer-energy correlations: generated − Geant4".into(),
+            axis_label: "layer".into(),
+            colour_label: "ρ(generated) − ρ(Geant4)".into(),
+            labels: x.layers.iter().map(|l| l.to_string()).collect(),
+            values: x
+                .correlation_generated
+                .iter()
+                .zip(x.correlation_reference)
+                .map(|(g, r)| g - r)
+                .collect(),
+            caption:
+                "Pearson correlation coefficients of the layer energies; empty cells: a layer \
+                      without energy in one sample"
+                    .into(),
+        }));
+    }
+    out
+}
