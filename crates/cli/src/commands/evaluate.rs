@@ -304,7 +304,10 @@ fn write(
     run: &Run,
     no_plots: bool,
 ) -> Result<()> {
-    atomic::write(out.path().join("metrics.json"), evaluation.metrics_json(run))?;
+    atomic::write(
+        out.path().join("metrics.json"),
+        evaluation.metrics_json(run),
+    )?;
     let md = evaluation.markdown(run);
     atomic::write(out.path().join("report.md"), &md)?;
     if !no_plots {
