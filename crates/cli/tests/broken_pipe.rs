@@ -53,5 +53,9 @@ fn generate_into_a_closed_pipe_still_writes_its_file() {
     ]);
     assert!(ok, "rc != 0: {stderr}");
     assert!(!stderr.contains("panicked"), "{stderr}");
-    assert!(out.exists(), "generate stopped before writing {}", out.display());
+    assert!(
+        out.exists(),
+        "generate stopped before writing {}",
+        out.display()
+    );
 }

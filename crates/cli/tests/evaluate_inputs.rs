@@ -6,7 +6,8 @@
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
-use calogen_data::{PointsWriter, ShowerBatch, ShowerFileOptions};
+use calogen_data::formats::PointsWriter;
+use calogen_data::{ShowerBatch, ShowerFileOptions};
 
 fn fixture(name: &str) -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))

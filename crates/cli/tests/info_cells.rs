@@ -27,7 +27,10 @@ fn info_rejects_a_nan_cell_energy_naming_the_dataset() {
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(!out.status.success(), "info accepted a NaN cell energy");
     assert!(stderr.contains("nan_cells.h5"), "names the file: {stderr}");
-    assert!(stderr.contains("cells/energy_mev"), "names the dataset: {stderr}");
+    assert!(
+        stderr.contains("cells/energy_mev"),
+        "names the dataset: {stderr}"
+    );
     assert!(stderr.contains("NaN"), "says what is wrong: {stderr}");
 }
 
@@ -38,6 +41,10 @@ fn info_still_reads_the_clean_fixture() {
         .args(["info", src.to_str().unwrap()])
         .output()
         .unwrap();
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     assert!(String::from_utf8_lossy(&out.stdout).contains("truth cells"));
 }

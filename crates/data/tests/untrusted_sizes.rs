@@ -46,7 +46,10 @@ fn huge_point_dataset_in_a_tiny_file_is_refused() {
     let msg = open_err(&path);
     assert!(msg.contains("huge.h5"), "names the file: {msg}");
     assert!(msg.contains("`events`"), "names the dataset: {msg}");
-    assert!(msg.contains("declares shape [40, 4, 1099511627776]"), "{msg}");
+    assert!(
+        msg.contains("declares shape [40, 4, 1099511627776]"),
+        "{msg}"
+    );
 }
 
 #[test]
@@ -72,7 +75,11 @@ fn a_real_compressed_file_is_still_read() {
     // The guard allows 2048:1 over the stored bytes (deflate peaks at ~1032:1): the committed
     // fixtures, written compressed by calogen itself, must pass it.
     let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../fixtures");
-    for name in ["ild_photons_small.h5", "par04_electrons_small.h5", "pions_small.h5"] {
+    for name in [
+        "ild_photons_small.h5",
+        "par04_electrons_small.h5",
+        "pions_small.h5",
+    ] {
         let file = open(&root.join(name), &ShowerFileOptions::default()).unwrap();
         let mut n = 0;
         for b in file.chunks(64) {
