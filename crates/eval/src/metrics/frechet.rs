@@ -7,8 +7,8 @@
 
 use crate::error::{invalid, need, same, Result};
 use crate::linalg::{mean_and_covariance, trace_sqrt_product, RowMatrix};
+use crate::metrics::stats::linspace;
 use crate::rng::{IndexSampler, SeededSampler};
-use crate::stats::linspace;
 
 /// Squared Fréchet (2-Wasserstein) distance between N(μ1, Σ1) and N(μ2, Σ2):
 /// `|μ1 − μ2|² + tr Σ1 + tr Σ2 − 2 tr √(Σ1Σ2)`; covariances row-major `d×d`.

@@ -5,7 +5,7 @@
 //! `evaluate.py` passes to `plt.hist`, so separation powers agree with the challenge's.
 
 use crate::error::{invalid, need, same, Result};
-use crate::stats::linspace;
+use crate::metrics::stats::linspace;
 
 fn check_edges(edges: &[f64]) -> Result<()> {
     need("histogram: edges", 2, edges.len())?;

@@ -6,8 +6,8 @@
 use super::frechet::{max_abs_scale, scaled, ValueError};
 use crate::error::{need, same, Result};
 use crate::linalg::{gemm_abt, RowMatrix};
+use crate::metrics::stats::{median, quantile_sorted, sorted};
 use crate::rng::{IndexSampler, SeededSampler};
-use crate::stats::{median, quantile_sorted, sorted};
 
 /// Rows per block of the pairwise kernel: a block of Gram matrix stays at a few MB, so neither
 /// memory (10 000² doubles would be 800 MB) nor cache behaviour depends on the batch size.

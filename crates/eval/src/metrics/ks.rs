@@ -5,7 +5,7 @@
 //! scipy's `ks_2samp(method="exact")` where the p-value matters (p ≲ 0.1).
 
 use crate::error::{invalid, need, Result};
-use crate::stats::sorted;
+use crate::metrics::stats::sorted;
 
 /// The statistic and its p-value.
 #[derive(Debug, Clone, Copy, PartialEq, serde::Serialize)]

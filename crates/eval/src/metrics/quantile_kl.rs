@@ -10,7 +10,7 @@
 use super::histogram::histogram;
 use super::jsd::rel_entr;
 use crate::error::{invalid, need, Result};
-use crate::stats::{linspace, quantile_sorted, sorted, MeanStd};
+use crate::metrics::stats::{linspace, quantile_sorted, sorted, MeanStd};
 
 /// The bin edges: quantiles `0, 1/n, …, 1` of the reference with the outer two replaced by ±∞.
 pub fn quantile_edges(reference: &[f64], n_quantiles: usize) -> Result<Vec<f64>> {

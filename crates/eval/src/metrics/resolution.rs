@@ -6,7 +6,7 @@
 //! on each side by rank, which is what the CaloHadronic plotting script does.
 
 use crate::error::{invalid, need, Result};
-use crate::stats::{mean, sorted};
+use crate::metrics::stats::{mean, sorted};
 
 /// How the 90 % core is chosen.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -64,7 +64,7 @@ pub fn core90(x: &[f64], core: Core) -> Result<Vec<f64>> {
 pub fn sigma_error(x: &[f64]) -> f64 {
     let n = x.len() as f64;
     let m = mean(x);
-    let s = crate::stats::std(x, 1);
+    let s = crate::metrics::stats::std(x, 1);
     let mu4 = x.iter().map(|v| (v - m).powi(4)).sum::<f64>() / n;
     1.0 / (2.0 * s) * ((mu4 - (n - 3.0) / (n - 1.0) * s.powi(4)) / n).sqrt()
 }
@@ -75,7 +75,7 @@ pub fn resolution90(x: &[f64], core: Core) -> Result<Resolution> {
     need("resolution90: core", 4, c.len())?;
     let n = c.len() as f64;
     let mu = mean(&c);
-    let sigma = crate::stats::std(&c, 1);
+    let sigma = crate::metrics::stats::std(&c, 1);
     let mu_err = sigma / n.sqrt();
     let sigma_err = sigma_error(&c);
     Ok(Resolution {

@@ -4,7 +4,7 @@
 
 use crate::error::{invalid, need, same, Result};
 use crate::linalg::RowMatrix;
-use crate::stats::{mean, std, MeanStd};
+use crate::metrics::stats::{mean, std, MeanStd};
 
 /// Exact W1 between the empirical distributions of `u` and `v` (`scipy.stats.wasserstein_distance`):
 /// the integral of |F_u − F_v| over the merged support, evaluated with one merge of the sorted

@@ -7,8 +7,8 @@ use serde::Serialize;
 
 use crate::classifier::ResNetScore;
 use crate::error::Result;
+use crate::metrics::stats::MeanStd;
 use crate::report::Figure;
-use crate::stats::MeanStd;
 
 /// An evaluation protocol: two shower samples of one geometry in, a typed result out, which
 /// serialises into `metrics.json`, reads as Markdown and draws as figures.

@@ -76,13 +76,13 @@ fn w1_groups(
     let by_name: BTreeMap<&str, _> = rc.iter().map(|c| c.0.as_str()).zip(scores).collect();
     let mut out = BTreeMap::new();
     for name in ["n_hits", "e_vis_over_e_inc", "cog_x", "cog_y", "cog_z"] {
-        out.insert(name.to_string(), by_name[name].into());
+        out.insert(name.to_string(), by_name[name]);
     }
     for group in ["e_long", "e_radial"] {
         let s: Vec<_> = (0..10)
             .map(|j| by_name[format!("{group}_{j}").as_str()])
             .collect();
-        out.insert(group.to_string(), combine_scores(&s).into());
+        out.insert(group.to_string(), combine_scores(&s));
     }
     // Cell energies: a pool per side, batched the same way (the paper uses 50k hits per batch).
     let (rp, gp) = cell_pool;
@@ -91,7 +91,7 @@ fn w1_groups(
         let r = RowMatrix::new(&rp[..per * n_batches], 1)?;
         let g = RowMatrix::new(&gp[..per * n_batches], 1)?;
         let s = standardized_wasserstein(r, g, n_batches, per)?;
-        out.insert("e_cell".to_string(), s[0].into());
+        out.insert("e_cell".to_string(), s[0]);
     }
     Ok(out)
 }

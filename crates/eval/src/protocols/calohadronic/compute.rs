@@ -71,8 +71,8 @@ fn batched_scores(batches: &[Batch], scale: f64, n_quantiles: usize) -> Result<O
         ));
     }
     Ok(ObservableScore {
-        w1_normalised: MeanStd::of(&w1).into(),
-        quantile_kl: (!kl.is_empty()).then(|| MeanStd::of(&kl).into()),
+        w1_normalised: MeanStd::of(&w1),
+        quantile_kl: (!kl.is_empty()).then(|| MeanStd::of(&kl)),
         kl_finite_batches: kl.len(),
     })
 }
