@@ -7,6 +7,7 @@ use std::path::{Path, PathBuf};
 use std::time::Instant;
 
 use anyhow::{bail, Context, Result};
+use calogen_data::atomic::FileSet;
 use calogen_data::formats::CellsWriter;
 use calogen_data::{CellShowers, PointClouds, ShowerBatch};
 use calogen_geometry::{CellProjector, Geometry, OutsideReport};
@@ -210,6 +211,18 @@ pub fn run(args: Args, registry: &Registry) -> Result<()> {
         "both" => (Some(args.out.clone()), Some(cells_path(&args.out))),
         f => bail!("--format {f}: expected points, cells or both"),
     };
+    // The outputs' folder is checked now, before any shower is made, and the files appear
+    // together at the end (points and cells of `--format both` as one set: a kill leaves the old
+    // pair or the new pair, never a mix).
+    let dests: Vec<PathBuf> = points.iter().chain(cells.iter()).cloned().collect();
+    let set = FileSet::new(&dests)?;
+    let staged = |dest: &Path| -> PathBuf {
+        let i = dests
+            .iter()
+            .position(|d| d == dest)
+            .expect("a member of the set");
+        set.path_for(i).to_path_buf()
+    };
     let (family, geometry) = load_family(&args, registry)?;
     let (incidents, energy_range) = incidents_of(&args, family.as_ref())?;
     let n = incidents.len();
@@ -249,7 +262,8 @@ pub fn run(args: Args, registry: &Registry) -> Result<()> {
             );
         }
         let t1 = Instant::now();
-        family.save(&voxels, &args.out)?;
+        family.save(&voxels, &staged(&args.out))?;
+        set.commit()?;
         println!(
             "{n} {} showers (voxels) generated in {gen_s:.2} s; written in {:.2} s\n  {}",
             family.name(),
@@ -268,15 +282,16 @@ pub fn run(args: Args, registry: &Registry) -> Result<()> {
     let n_points = pc.n_points();
     let t1 = Instant::now();
     if let Some(p) = &points {
-        family.save(&[ShowerBatch::Points(pc)], p)?;
+        family.save(&[ShowerBatch::Points(pc)], &staged(p))?;
     }
     let mut n_cells = 0;
     if let (Some(p), Some(c)) = (&cells, &projected) {
         n_cells = c.n_cells();
-        let mut w = CellsWriter::create(p, &geometry, false)?;
+        let mut w = CellsWriter::create(&staged(p), &geometry, false)?;
         w.append(c)?;
         w.finish()?;
     }
+    set.commit()?;
     let write_s = t1.elapsed().as_secs_f64();
     let mut summary = serde_json::json!({
         "family": family.name(),
