@@ -2,7 +2,7 @@
 # CaloClouds II, paper 000 Tables 1 and 2: the EDM teacher (Heun, 13 steps = 25 network
 # evaluations) and the one-step consistency model against the 500 Geant4 showers held back from
 # training (ild_photons_train.h5, showers 3000..3500), with the paper's own numbers beside ours
-# in each report.md. The README's CaloClouds II table comes from this.
+# in each report.md. docs/results.md's CaloClouds II table comes from this.
 # Usage: scripts/cc2_table.sh [MODEL_DIR] [OUT_DIR]
 #   MODEL_DIR: a `calogen train` output or crates/models/assets/caloclouds2 (default: the latter;
 #   it holds pointwise.safetensors = consistency model and teacher_edm.safetensors = EDM teacher).

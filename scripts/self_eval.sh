@@ -1,6 +1,6 @@
 #!/bin/bash
 # Geant4 against itself: one half of each file in ../shared/data against the other half, with the
-# protocol that fits it. The README's "Evaluation: Geant4 against itself" table comes from this.
+# protocol that fits it. docs/results.md's "Evaluation: Geant4 against itself" table comes from this.
 # Usage: scripts/self_eval.sh [OUT_DIR]   (builds the release binary first; one thread)
 set -euo pipefail
 cd "$(dirname "$0")/.."

@@ -2,7 +2,7 @@
 """Per-layer energy-weighted centre of showers at angles, split into the part that follows the
 direction and the part that does not: for each layer, x̄_l (ȳ_l) over showers is fitted as
 a_l + b_l · p_x/p_z (p_y/p_z). b_l is the drift per unit slope (mm), a_l the direction-independent
-offset (mm), which Geant4 keeps within about ±0.1 mm around shower maximum. The README's CaloClouds3-style section quotes
+offset (mm), which Geant4 keeps within about ±0.1 mm around shower maximum. docs/results.md's CaloClouds3-style section quotes
 a_l for the files scripts/cc3_train.sh writes.
 
 Usage: tools/cc3_layer_offsets.py FILE[:A..B] ...   (calogen point files with p_norm_local)
