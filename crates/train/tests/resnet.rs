@@ -163,10 +163,10 @@ fn resnet_a_response_error_is_found() {
     let s = resnet_score(&a, &c, &ea, &ec, TINY, &tiny_config(3), false).unwrap();
     eprintln!("scaled: {s:?}");
     assert!(s.auc > 0.9 && s.test_accuracy > 0.8, "scaled: {s:?}");
-    // No bound below: with isotonic calibration on 80 showers a few confident mistakes (clipped
-    // at p = 1e-6, 14 nats each) can push the cross-entropy past ln 2, so the JSD estimate of
-    // small samples can even be negative.
-    assert!(s.jsd.is_finite() && s.jsd <= 1.0, "scaled: {s:?}");
+    // Measured 0.246 (AUC 0.953, seed 3; the run is deterministic). With 80 test showers a few
+    // confident mistakes (clipped at p = 1e-6, 14 nats each) move the estimate by ~0.1, hence the
+    // window; flipped labels or probabilities would give a JSD ≤ 0.
+    assert!(s.jsd > 0.12 && s.jsd < 0.4, "scaled: {s:?}");
     assert!(s.train_cpu_seconds > 0.0 && s.seconds_per_epoch > 0.0);
 }
 
