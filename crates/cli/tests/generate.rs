@@ -260,3 +260,56 @@ fn caloclouds3_style_net_trained_here_generates() {
     assert!(err.contains("cc3_cm_config.json"), "{err}");
     assert!(!again.exists());
 }
+
+/// `--incidents FILE`: one shower per listed incident, in order, with the listed energy and the
+/// direction of the listed polar and azimuthal angles (the file stores the unit vector in f32).
+#[test]
+fn caloclouds3_generates_a_list_of_incidents() {
+    let dir = tempfile::tempdir().unwrap();
+    let list = dir.path().join("incidents.txt");
+    std::fs::write(&list, "# E theta phi\n50GeV 30 45\n20GeV\n70GeV, 10, -90\n").unwrap();
+    let out = dir.path().join("cc3.h5");
+    let r = calogen()
+        .args([
+            "generate",
+            "--model",
+            "caloclouds3",
+            "--seed",
+            "3",
+            "--incidents",
+        ])
+        .arg(&list)
+        .arg("--out")
+        .arg(&out)
+        .output()
+        .unwrap();
+    assert!(r.status.success(), "{}", String::from_utf8_lossy(&r.stderr));
+    let pc = points(&out);
+    assert_eq!(pc.incident_energy, vec![50_000.0, 20_000.0, 70_000.0]);
+    let dirs = pc.direction.expect("caloclouds3 stores directions");
+    let unit = |t: f64, p: f64| {
+        let (t, p) = (t.to_radians(), p.to_radians());
+        [t.sin() * p.cos(), t.sin() * p.sin(), t.cos()]
+    };
+    for (got, want) in dirs
+        .iter()
+        .zip([unit(30.0, 45.0), unit(0.0, 0.0), unit(10.0, -90.0)])
+    {
+        for k in 0..3 {
+            assert!(
+                (got[k] as f64 - want[k]).abs() < 1e-6,
+                "{got:?} vs {want:?}"
+            );
+        }
+    }
+    // --incidents and --energy exclude each other.
+    let r = calogen()
+        .args(["generate", "--energy", "50GeV", "--incidents"])
+        .arg(&list)
+        .arg("--out")
+        .arg(&out)
+        .output()
+        .unwrap();
+    assert!(!r.status.success());
+    assert!(String::from_utf8_lossy(&r.stderr).contains("cannot be used with"));
+}

@@ -1,5 +1,6 @@
 //! The incident particles of `calogen generate`: explicit conditions (energy, polar and azimuthal
-//! angle, each a value or a range) or those of a point file (`--like`).
+//! angle, each a value or a range), a list of incidents in a text file (`--incidents`), or those of
+//! a point file (`--like`).
 
 use std::path::Path;
 
@@ -131,6 +132,66 @@ pub fn incidents(
         .collect()
 }
 
+/// The incidents listed in a text file: one per line, `ENERGY [THETA [PHI]]` separated by spaces,
+/// tabs or commas — the energy as for `--energy` (MeV unless suffixed GeV/MeV), the angles in
+/// degrees (default 0); blank lines and `#` comments are skipped. Errors name the file and line.
+pub fn read_incidents(path: &Path) -> Result<Vec<Incident>> {
+    let text = std::fs::read_to_string(path)
+        .with_context(|| format!("--incidents {}: cannot read", path.display()))?;
+    let mut out = Vec::new();
+    for (k, raw) in text.lines().enumerate() {
+        let line = raw.split('#').next().unwrap_or("").trim();
+        if line.is_empty() {
+            continue;
+        }
+        let at = || format!("--incidents {}, line {}", path.display(), k + 1);
+        let fields: Vec<&str> = line
+            .split(|c: char| c == ',' || c.is_whitespace())
+            .filter(|f| !f.is_empty())
+            .collect();
+        if fields.len() > 3 {
+            bail!(
+                "{}: `{line}` has {} fields; expected ENERGY [THETA [PHI]]",
+                at(),
+                fields.len()
+            );
+        }
+        let (lo, hi) = parse_energy(fields[0]).with_context(at)?;
+        if lo != hi {
+            bail!(
+                "{}: `{}` is a range; list one energy per line",
+                at(),
+                fields[0]
+            );
+        }
+        let angle = |i: usize, what: &str| -> Result<f64> {
+            match fields.get(i) {
+                None => Ok(0.0),
+                Some(f) => {
+                    let (a, b) = parse_angle(f, what).with_context(at)?;
+                    if a != b {
+                        bail!("{}: `{f}` is a range; list one {what} per line", at());
+                    }
+                    Ok(a)
+                }
+            }
+        };
+        let (theta, phi) = (angle(1, "theta")?, angle(2, "phi")?);
+        if !(0.0..90.0).contains(&theta) {
+            bail!("{}: the polar angle {theta}° must be in [0, 90)", at());
+        }
+        out.push(if theta == 0.0 {
+            Incident::perpendicular(lo)
+        } else {
+            Incident::from_angles(lo, theta, phi)
+        });
+    }
+    if out.is_empty() {
+        bail!("--incidents {}: no incident listed", path.display());
+    }
+    Ok(out)
+}
+
 /// Point clouds of `path[range]` (all showers without a range).
 pub fn read_points(path: &Path, range: Option<&str>, what: &str) -> Result<PointClouds> {
     let file = calogen_data::open(path, &ShowerFileOptions::default())?;
@@ -159,6 +220,36 @@ mod tests {
         assert!(parse_energy("90..10").is_err());
         assert!(parse_energy("-5").is_err());
         assert!(parse_energy("ten").is_err());
+    }
+
+    #[test]
+    fn incident_lists() {
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join("incidents.txt");
+        std::fs::write(
+            &p,
+            "# energy theta phi\n50GeV 30 45\n\n20000, 0\n 7GeV # perpendicular\n",
+        )
+        .unwrap();
+        let got = read_incidents(&p).unwrap();
+        assert_eq!(got.len(), 3);
+        assert_eq!(got[0], Incident::from_angles(50_000.0, 30.0, 45.0));
+        assert_eq!(got[1], Incident::perpendicular(20_000.0));
+        assert_eq!(got[2], Incident::perpendicular(7_000.0));
+        for (text, want) in [
+            ("50GeV 30 45 9\n", "line 1"),
+            ("50GeV\n10..20GeV\n", "line 2: `10..20GeV` is a range"),
+            ("50GeV 95\n", "must be in [0, 90)"),
+            ("fifty\n", "line 1"),
+            ("# nothing\n", "no incident listed"),
+        ] {
+            std::fs::write(&p, text).unwrap();
+            let e = format!("{:#}", read_incidents(&p).unwrap_err());
+            assert!(
+                e.contains(want) && e.contains("incidents.txt"),
+                "{text:?}: {e}"
+            );
+        }
     }
 
     #[test]

@@ -14,7 +14,7 @@ use calogen_geometry::{CellProjector, Geometry, OutsideReport};
 use calogen_models::family::append_clouds;
 use calogen_models::{Incident, LoadOptions, ModelFamily, Registry};
 
-use super::conditions::{incidents, parse_angle, parse_energy, read_points};
+use super::conditions::{incidents, parse_angle, parse_energy, read_incidents, read_points};
 use crate::progress;
 
 /// Generate showers with a model family (default: the embedded CaloClouds II model).
@@ -26,6 +26,7 @@ use crate::progress;
     calogen generate --net crates/models/assets/caloclouds2/teacher_edm.safetensors --energy 50GeV --n 10 --out heun.h5\n  \
     calogen generate --model caloclouds3 --energy 50GeV --theta 30deg --phi 45deg --n 100 --format both --out cc3.h5\n  \
     calogen generate --model caloclouds3 --energy 10GeV..90GeV --theta 0..40deg --phi -180..180 --n 100 --threads 2 --out cc3.h5\n  \
+    calogen generate --model caloclouds3 --incidents incidents.txt --out cc3.h5   (lines `50GeV 30 45`)\n  \
     calogen generate --model caloclouds3 --like G4.h5 --like-showers 600..1200 --profiles G4.h5 --profiles-showers 0..600 --out cc3.h5\n  \
     calogen generate --model caloclouds3 --like G4.h5 --flow runs/cc3flow/showerflow.safetensors --out cc3.h5\n  \
     calogen generate --model caloclouds3 --net runs/cc3/consistency_ema.safetensors --like G4.h5 --flow runs/cc3flow/showerflow.safetensors --out own.h5\n\
@@ -39,8 +40,12 @@ pub struct Args {
     #[arg(long)]
     pub model: Option<String>,
     /// Simulate the incident particles (energy, direction) of this point file.
-    #[arg(long, conflicts_with_all = ["energy", "n", "theta", "phi"])]
+    #[arg(long, conflicts_with_all = ["energy", "n", "theta", "phi", "incidents"])]
     pub like: Option<PathBuf>,
+    /// Simulate the incidents listed in this text file, one per line: `ENERGY [THETA [PHI]]`
+    /// (energy as for --energy, angles in degrees, default 0; `#` starts a comment).
+    #[arg(long, conflicts_with_all = ["energy", "n", "theta", "phi"])]
+    pub incidents: Option<PathBuf>,
     /// Showers A..B of --like.
     #[arg(long, requires = "like")]
     pub like_showers: Option<String>,
@@ -61,7 +66,7 @@ pub struct Args {
     #[arg(long)]
     pub net: Option<PathBuf>,
     /// Incident energy: a value or a range LO..HI, MeV unless suffixed with GeV/MeV.
-    #[arg(long, required_unless_present = "like")]
+    #[arg(long, required_unless_present_any = ["like", "incidents"])]
     pub energy: Option<String>,
     /// Polar angle from the layer normal, degrees: a value or a range LO..HI (default 0).
     #[arg(long, allow_hyphen_values = true)]
@@ -70,7 +75,7 @@ pub struct Args {
     #[arg(long, allow_hyphen_values = true)]
     pub phi: Option<String>,
     /// Number of showers (with --like: one per shower of the file).
-    #[arg(long, required_unless_present = "like")]
+    #[arg(long, required_unless_present_any = ["like", "incidents"])]
     pub n: Option<usize>,
     /// Output HDF5 file (with --format both: the points; the cells go to <stem>_cells.h5).
     #[arg(long)]
@@ -145,6 +150,9 @@ fn incidents_of(
     if let Some(like) = &args.like {
         let targets = read_points(like, args.like_showers.as_deref(), "like")?;
         return Ok((Incident::of_clouds(&targets), None));
+    }
+    if let Some(list) = &args.incidents {
+        return Ok((read_incidents(list)?, None));
     }
     let (Some(energy), Some(n)) = (args.energy.as_deref(), args.n) else {
         bail!("--energy and --n are required without --like");
