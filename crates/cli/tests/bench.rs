@@ -1,12 +1,7 @@
 //! `calogen bench` end to end: both modes run quickly with few repeats and write their JSON.
 
-use std::process::Command;
-
-fn calogen() -> Command {
-    let mut c = Command::new(env!("CARGO_BIN_EXE_calogen"));
-    c.env("CI", "1");
-    c
-}
+mod common;
+use common::calogen;
 
 fn run_json(args: &[&str]) -> serde_json::Value {
     let dir = tempfile::tempdir().unwrap();

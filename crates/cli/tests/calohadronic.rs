@@ -1,14 +1,10 @@
 //! `calogen evaluate --protocol calohadronic` and `calogen evaluate-multiclass` on the committed
 //! fixtures: Geant4 half against Geant4 half.
 
-use std::path::PathBuf;
 use std::process::Command;
 
-fn fixture(name: &str) -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-        .join("../../fixtures")
-        .join(name)
-}
+mod common;
+use common::fixture;
 
 fn run(args: &[&str], file: &str, out: &std::path::Path) -> serde_json::Value {
     let f = fixture(file);

@@ -9,49 +9,19 @@
 #![allow(clippy::needless_range_loop)]
 
 use std::path::{Path, PathBuf};
-use std::process::Command;
 
 use calogen_data::formats::PointsWriter;
-use calogen_data::{CellShowers, PointClouds, PointLayout, ShowerBatch, ShowerFileOptions};
+use calogen_data::{CellShowers, PointClouds, PointLayout};
 use calogen_geometry::{CellProjector, Geometry, OutsideReport, PlanarGeometry};
 use calogen_models::caloclouds2::{shower_rng, Cc2Model, Cc2ShowerFlow};
 use calogen_models::caloclouds3::{Condition, LayerProfile, LayerProfileSampler};
 use calogen_models::postprocess::{fit_counts_to_total, layer_energies};
 
-/// `calogen` with progress bars off.
-fn calogen() -> Command {
-    let mut c = Command::new(env!("CARGO_BIN_EXE_calogen"));
-    c.env("CI", "1");
-    c
-}
-
-fn run(c: &mut Command) -> String {
-    let r = c.output().unwrap();
-    assert!(
-        r.status.success(),
-        "{}{}",
-        String::from_utf8_lossy(&r.stdout),
-        String::from_utf8_lossy(&r.stderr)
-    );
-    String::from_utf8_lossy(&r.stdout).into_owned()
-}
-
-fn fixture(name: &str) -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("../../fixtures")
-        .join(name)
-}
+mod common;
+use common::{calogen, fixture, points, run};
 
 fn assets() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../models/assets/caloclouds2")
-}
-
-fn points(p: &Path) -> PointClouds {
-    let f = calogen_data::open(p, &ShowerFileOptions::default()).unwrap();
-    match f.read(0..f.len()).unwrap() {
-        ShowerBatch::Points(pc) => pc,
-        _ => panic!("{}: not points", p.display()),
-    }
 }
 
 fn ild_ecal() -> PlanarGeometry {

@@ -1,17 +1,7 @@
 //! The `calogen` binary on the committed fixtures (cut from ../shared/data by tools/make_fixtures.py).
 
-use std::path::PathBuf;
-use std::process::Command;
-
-fn calogen() -> Command {
-    Command::new(env!("CARGO_BIN_EXE_calogen"))
-}
-
-fn fixture(name: &str) -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-        .join("../../fixtures")
-        .join(name)
-}
+mod common;
+use common::{calogen, fixture};
 
 fn info_json(file: &str) -> serde_json::Value {
     let out = calogen()

@@ -3,17 +3,14 @@
 //! in metrics.json, when the two samples' incident-energy spectra differ or when they are
 //! different kinds of sample (issue 12, point 8).
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::{Command, Output};
 
 use calogen_data::formats::PointsWriter;
 use calogen_data::{ShowerBatch, ShowerFileOptions};
 
-fn fixture(name: &str) -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-        .join("../../fixtures")
-        .join(name)
-}
+mod common;
+use common::fixture;
 
 /// `calogen evaluate --no-plots` with the given arguments, reference and generated file.
 fn evaluate(args: &[&str], reference: &Path, generated: &Path, out: &Path) -> Output {

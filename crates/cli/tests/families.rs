@@ -3,16 +3,11 @@
 //! CaloClouds3.
 
 use std::path::{Path, PathBuf};
-use std::process::Command;
 
 use calogen_data::{ShowerBatch, ShowerFileOptions};
 
-/// `calogen` with progress bars off.
-fn calogen() -> Command {
-    let mut c = Command::new(env!("CARGO_BIN_EXE_calogen"));
-    c.env("CI", "1");
-    c
-}
+mod common;
+use common::calogen;
 
 fn run(args: &[&str], out: &Path) {
     let r = calogen().args(args).arg("--out").arg(out).output().unwrap();

@@ -2,9 +2,11 @@
 //! physically sensible, and the same seed gives the same showers (another seed does not).
 
 use std::path::Path;
-use std::process::Command;
 
 use calogen_data::{ShowerBatch, ShowerFileOptions};
+
+mod common;
+use common::{calogen, points};
 
 fn generate(dir: &Path, name: &str, seed: u64, threads: usize) -> std::path::PathBuf {
     let out = dir.join(name);
@@ -32,24 +34,9 @@ fn generate(dir: &Path, name: &str, seed: u64, threads: usize) -> std::path::Pat
     out
 }
 
-/// `calogen` with progress bars off.
-fn calogen() -> Command {
-    let mut c = Command::new(env!("CARGO_BIN_EXE_calogen"));
-    c.env("CI", "1");
-    c
-}
-
 /// The photons at angles, cut from ../shared/data.
 fn angular_fixture() -> std::path::PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../../fixtures/ild_photons_angular_small.h5")
-}
-
-fn points(p: &Path) -> calogen_data::PointClouds {
-    let f = calogen_data::open(p, &ShowerFileOptions::default()).unwrap();
-    match f.read(0..f.len()).unwrap() {
-        ShowerBatch::Points(pc) => pc,
-        _ => panic!("{}: not points", p.display()),
-    }
 }
 
 #[test]

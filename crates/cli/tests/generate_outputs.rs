@@ -2,12 +2,10 @@
 //! be checked after generating every shower: minutes lost at 20 000), and `--format both` commits
 //! points and cells as one set, leaving no temporary behind.
 
-use std::process::Command;
 use std::time::{Duration, Instant};
 
-fn calogen() -> Command {
-    Command::new(env!("CARGO_BIN_EXE_calogen"))
-}
+mod common;
+use common::calogen;
 
 #[test]
 fn a_missing_output_folder_is_refused_before_generating() {

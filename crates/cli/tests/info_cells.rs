@@ -32,11 +32,10 @@ fn info_rejects_a_nan_cell_energy_naming_the_dataset() {
         "names the dataset: {stderr}"
     );
     assert!(stderr.contains("NaN"), "says what is wrong: {stderr}");
-}
 
-#[test]
-fn info_still_reads_the_clean_fixture() {
-    let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../fixtures/ild_photons_small.h5");
+    // The clean fixture still passes. (In the same test on purpose: HDF5 opens files without
+    // O_CLOEXEC, so a `calogen` spawned by a parallel test while the edit above held the file
+    // inherited its descriptor and flock, and the `info` above then failed with EAGAIN.)
     let out = Command::new(env!("CARGO_BIN_EXE_calogen"))
         .args(["info", src.to_str().unwrap()])
         .output()

@@ -4,43 +4,11 @@
 // Parallel per-point and per-layer arrays are indexed together.
 #![allow(clippy::needless_range_loop)]
 
-use std::path::{Path, PathBuf};
-use std::process::Command;
-
-use calogen_data::{CellShowers, PointClouds, ShowerBatch, ShowerFileOptions};
+use calogen_data::{CellShowers, ShowerFileOptions};
 use calogen_geometry::{CellProjector, Geometry, OutsideReport, PlanarGeometry};
 
-/// `calogen` with progress bars off.
-fn calogen() -> Command {
-    let mut c = Command::new(env!("CARGO_BIN_EXE_calogen"));
-    c.env("CI", "1");
-    c
-}
-
-fn run(c: &mut Command) -> String {
-    let r = c.output().unwrap();
-    assert!(
-        r.status.success(),
-        "{}{}",
-        String::from_utf8_lossy(&r.stdout),
-        String::from_utf8_lossy(&r.stderr)
-    );
-    String::from_utf8_lossy(&r.stdout).into_owned()
-}
-
-fn fixture(name: &str) -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("../../fixtures")
-        .join(name)
-}
-
-fn points(p: &Path) -> PointClouds {
-    let f = calogen_data::open(p, &ShowerFileOptions::default()).unwrap();
-    match f.read(0..f.len()).unwrap() {
-        ShowerBatch::Points(pc) => pc,
-        _ => panic!("{}: not points", p.display()),
-    }
-}
+mod common;
+use common::{calogen, fixture, points, run};
 
 fn ild_ecal() -> PlanarGeometry {
     match Geometry::load("ild-ecal").unwrap() {

@@ -1,14 +1,11 @@
 //! `calogen evaluate` writes plots/*.png and a report.html whose every image exists and decodes
 //! as a PNG; `--no-plots` writes neither.
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::Command;
 
-fn fixture(name: &str) -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-        .join("../../fixtures")
-        .join(name)
-}
+mod common;
+use common::fixture;
 
 fn evaluate(dir: &Path, file: &str, extra: &[&str]) {
     let f = fixture(file);
