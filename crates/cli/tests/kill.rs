@@ -1,5 +1,6 @@
-//! Issue 12's kill test: `calogen evaluate` killed with SIGKILL and SIGTERM at moments spread over
-//! its run (loading, computing, writing — the write phase stretched by the writer's test delay).
+//! Issue 12's kill tests: `calogen evaluate` (and below, `generate --format both`) killed with
+//! SIGKILL and SIGTERM at moments spread over its run (loading, computing, writing — the write
+//! phase stretched by the writer's test delay, which also sits between a set's renames).
 //! Afterwards the output folder is the old complete report or the new complete one, compared file
 //! by file against both, never a mix; SIGTERM leaves no temporary; after the next run none
 //! remains at all.
@@ -195,4 +196,90 @@ fn evaluate_killed_at_any_moment_leaves_the_old_or_the_new_report() {
     for row in &table {
         eprintln!("  {row}");
     }
+}
+
+fn generate(out: &Path, seed: &str) -> Command {
+    let mut c = Command::new(env!("CARGO_BIN_EXE_calogen"));
+    c.args(["generate", "--energy", "20GeV..60GeV", "--n", "40"])
+        .args(["--format", "both", "--seed", seed, "--out"])
+        .arg(out.join("x.h5"))
+        .env("CALOGEN_TEST_COMMIT_DELAY_MS", "150")
+        .env("CI", "1")
+        .stdout(Stdio::null())
+        .stderr(Stdio::null());
+    c
+}
+
+/// The pair `generate --format both` writes, by name; absent files are absent keys.
+fn pair(dir: &Path) -> BTreeMap<String, Vec<u8>> {
+    ["x.h5", "x_cells.h5"]
+        .iter()
+        .filter_map(|n| std::fs::read(dir.join(n)).ok().map(|b| (n.to_string(), b)))
+        .collect()
+}
+
+/// `generate --format both` killed at moments spread over its run: after the next calogen has
+/// looked at the folder (`recover`, which every writer and `calogen_data::open` run first) the
+/// points and cells are the old pair or the new pair, never one of each; SIGTERM leaves no
+/// temporary of its own; the next complete run leaves none at all.
+#[test]
+fn generate_killed_at_any_moment_leaves_the_old_or_the_new_pair() {
+    let refs = tempfile::tempdir().unwrap();
+    let root = tempfile::tempdir().unwrap();
+    let out = root.path();
+    let seeds = ["1", "2"];
+    let mut t = Duration::ZERO;
+    let mut want = Vec::new();
+    for (i, s) in seeds.iter().enumerate() {
+        let dir = refs.path().join(i.to_string());
+        std::fs::create_dir(&dir).unwrap();
+        let t0 = Instant::now();
+        assert!(generate(&dir, s).status().unwrap().success());
+        t += t0.elapsed();
+        want.push(pair(&dir));
+        assert_eq!(want[i].len(), 2);
+    }
+    assert_ne!(want[0], want[1]);
+    let t = t / 2;
+    assert!(generate(out, seeds[0]).status().unwrap().success());
+    let mut state = 0;
+    let mut outcomes = Vec::new();
+    for sig in [libc::SIGKILL, libc::SIGTERM] {
+        for f in MOMENTS {
+            let next = 1 - state;
+            let mut child = generate(out, seeds[next]).spawn().unwrap();
+            std::thread::sleep(t.mul_f64(f));
+            unsafe { libc::kill(child.id() as i32, sig) };
+            child.wait().unwrap();
+            calogen_data::atomic::recover(out);
+            let got = pair(out);
+            if got == want[state] {
+                outcomes.push("old");
+            } else if got == want[next] {
+                state = next;
+                outcomes.push("new");
+            } else {
+                panic!(
+                    "signal {sig} at {f} of a run: neither the old nor the new pair ({:?})",
+                    got.keys()
+                );
+            }
+            if sig == libc::SIGTERM {
+                let own = format!(".calogen-{}-", child.id());
+                let left = hidden(out);
+                assert!(
+                    !left.iter().any(|n| n.contains(&own)),
+                    "SIGTERM left {left:?}"
+                );
+            }
+        }
+    }
+    let next = 1 - state;
+    assert!(generate(out, seeds[next]).status().unwrap().success());
+    assert_eq!(pair(out), want[next]);
+    assert!(hidden(out).is_empty(), "{:?}", hidden(out));
+    eprintln!(
+        "generate kill test: complete run {:.2} s; outcomes {outcomes:?}",
+        t.as_secs_f64()
+    );
 }
