@@ -14,6 +14,7 @@ mod rq_spline;
 mod scalings;
 pub mod showerflow;
 mod time_embedding;
+pub mod vp;
 
 pub use concat_squash::{ConcatSquashLinear, Modulation, PartialModulation};
 pub use fused::FusedMlp;
