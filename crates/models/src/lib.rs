@@ -17,6 +17,7 @@
 pub mod bench;
 pub mod caloclouds2;
 pub mod caloclouds3;
+pub mod caloscore2;
 mod error;
 pub mod family;
 pub mod io;
