@@ -46,6 +46,12 @@ impl Summary {
         })
     }
 
+    /// [`Summary::of`] of timings, which must all be finite.
+    pub fn of_timings(values: &[f64]) -> crate::error::Result<Self> {
+        Self::of(values)
+            .ok_or_else(|| crate::error::Error::Invalid("a timing was not finite".into()))
+    }
+
     /// Every field times `k` (std and spread scale with the values).
     pub fn scaled(&self, k: f64) -> Self {
         Summary {

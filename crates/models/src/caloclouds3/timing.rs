@@ -8,7 +8,7 @@ use super::stand_in::StandInFlow;
 use super::{Cc3Pipeline, Condition, LayerProfile};
 use crate::bench::stats::{time_ms, time_wall_cpu_ms};
 use crate::bench::Summary;
-use crate::error::{Error, Result};
+use crate::error::Result;
 use crate::family::timing::strings;
 use crate::family::{EndToEnd, Stage, TimingOptions};
 
@@ -54,10 +54,8 @@ pub fn end_to_end(
             .sample_normalised(&mut ws, &cond, points, &mut rng);
         std::hint::black_box(r.ok());
     });
-    let summary =
-        |v: &[f64]| Summary::of(v).ok_or_else(|| Error::Invalid("a timing was not finite".into()));
-    let ms = summary(&whole)?;
-    let (flow_ms, net_ms) = (summary(&t_flow)?, summary(&t_net)?);
+    let ms = Summary::of_timings(&whole)?;
+    let (flow_ms, net_ms) = (Summary::of_timings(&t_flow)?, Summary::of_timings(&t_net)?);
     Ok(EndToEnd {
         energy_gev: E2E_ENERGY_GEV,
         points,

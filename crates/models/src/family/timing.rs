@@ -47,7 +47,10 @@ impl Stage {
     }
 
     /// A stage known only as a difference of medians (one value).
+    /// A stage timed as a difference of medians (whole minus the parts timed alone); shown as 0
+    /// when the noise of those medians takes it below zero.
     pub fn derived(name: &str, ms: f64) -> Self {
+        let ms = ms.max(0.0);
         Self::new(
             name,
             Summary {
