@@ -9,7 +9,10 @@ mod harness;
 
 use std::path::{Path, PathBuf};
 
-const TARGETS: [(&str, fn(&[u8])); 8] = [
+/// (fuzz target, its harness function).
+type Target = (&'static str, fn(&[u8]));
+
+const TARGETS: [Target; 8] = [
     ("pt", harness::pt),
     ("pickle", harness::pickle),
     ("safetensors", harness::safetensors),
