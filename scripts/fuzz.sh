@@ -28,8 +28,11 @@ for t in "${targets[@]}"; do
   log="logs/$t.log"
   mkdir -p "corpus/$t"
   start=$(date +%s)
+  # Text formats get the dictionary of edge-case numbers (fuzz/numbers.dict).
+  dict=()
+  case $t in model_json|binning_xml|geometry_toml|layout_toml) dict=(-dict=numbers.dict) ;; esac
   # One process, one job: the machine is shared. -timeout catches hangs (an input that loops).
-  nice -n 10 cargo +nightly fuzz run -s none "$t" "corpus/$t" -- \
+  nice -n 10 cargo +nightly fuzz run -s none "$t" "corpus/$t" -- "${dict[@]}" \
     -runs="$runs" -max_total_time="$secs" -timeout=10 -print_final_stats=1 >"$log" 2>&1
   rc=$?
   took=$(( $(date +%s) - start ))
