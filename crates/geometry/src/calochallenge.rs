@@ -144,6 +144,11 @@ impl Voxelisation {
     }
 }
 
+/// Bounds on what a binning XML may declare (see `parse_layer`): far above any CaloChallenge
+/// dataset (at most 50 alpha bins, 40 500 voxels), far below sizes that cannot be allocated.
+pub const MAX_ALPHA_BINS: usize = 1 << 16;
+pub const MAX_VOXELS: usize = 1 << 24;
+
 fn parse_binning(xml: &str, source: &str, particle: &str) -> Result<Vec<VoxelLayer>> {
     let mut reader = quick_xml::Reader::from_str(xml);
     // (Bin name, its layers): every challenge file has one Bin, but the format allows one per particle.
@@ -228,11 +233,14 @@ fn parse_layer(
             "edges must be finite, >= 0 and increasing",
         ));
     }
-    if n_alpha == 0 {
+    // Sizes in a file are not trusted: `voxel_centres` allocates n_alpha + 1 edges per layer and
+    // a shower is a dense row of every voxel, so a typo such as 214748364732 would ask for
+    // terabytes. The challenge's finest binning (dataset 3) has 50 alpha bins and 40 500 voxels.
+    if n_alpha == 0 || n_alpha > MAX_ALPHA_BINS {
         return Err(GeometryError::new(
             source,
             format!("{where_}/@n_bin_alpha"),
-            "must be >= 1",
+            format!("{n_alpha} is not in 1..={MAX_ALPHA_BINS}"),
         ));
     }
     // The voxel order is by position in the file; an id out of sequence means a file we misread.
@@ -244,12 +252,21 @@ fn parse_layer(
         ));
     }
     let first_voxel = before.last().map_or(0, |l| l.first_voxel + l.n_voxels());
-    Ok(VoxelLayer {
+    let layer = VoxelLayer {
         id,
         r_edges,
         n_alpha,
         first_voxel,
-    })
+    };
+    // n_r ≤ the text's length and n_alpha ≤ MAX_ALPHA_BINS, so neither sum overflows.
+    if first_voxel + layer.n_voxels() > MAX_VOXELS {
+        return Err(GeometryError::new(
+            source,
+            where_.clone(),
+            format!("more than {MAX_VOXELS} voxels up to this layer"),
+        ));
+    }
+    Ok(layer)
 }
 
 fn attr(

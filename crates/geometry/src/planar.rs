@@ -51,12 +51,13 @@ pub struct Layer {
 }
 
 impl Layer {
+    // In i64: [i32::MIN, i32::MAX] spans 2^32 cells, which overflows i32.
     pub fn nx(&self) -> usize {
-        (self.ix[1] - self.ix[0] + 1) as usize
+        (i64::from(self.ix[1]) - i64::from(self.ix[0]) + 1) as usize
     }
 
     pub fn ny(&self) -> usize {
-        (self.iy[1] - self.iy[0] + 1) as usize
+        (i64::from(self.iy[1]) - i64::from(self.iy[0]) + 1) as usize
     }
 
     /// Centre of cell (ix, iy), mm.
@@ -72,6 +73,10 @@ impl Layer {
     }
 }
 
+/// Most cells a planar geometry may have (all layers): the projection's scratch grid holds one f32
+/// per cell (1 GiB here); the ILD ECAL+HCAL has under a million.
+pub const MAX_CELLS: usize = 1 << 28;
+
 /// A planar layered calorimeter with its layers resolved.
 #[derive(Debug, Clone, PartialEq)]
 pub struct PlanarGeometry {
@@ -85,6 +90,35 @@ impl PlanarGeometry {
     pub fn from_spec(spec: PlanarSpec, source: &str) -> Result<Self> {
         if spec.sections.is_empty() {
             return Err(GeometryError::new(source, "sections", "no layers defined"));
+        }
+        // Counts in a file are not trusted: check the totals before building anything (a
+        // `layers = 100000000000` section would otherwise push layers until memory runs out).
+        let n_layers = spec
+            .sections
+            .iter()
+            .try_fold(0usize, |n, s| n.checked_add(s.layers))
+            .filter(|&n| n <= u16::MAX as usize);
+        if n_layers.is_none() {
+            return Err(GeometryError::new(
+                source,
+                "sections",
+                "more than 65535 layers",
+            ));
+        }
+        // Cells are indexed with u32 and projected through a dense f32 grid of all of them.
+        let n_cells = spec.sections.iter().try_fold(0usize, |n, s| {
+            let span = |r: [i32; 2]| (i64::from(r[1]) - i64::from(r[0]) + 1).max(0) as usize;
+            span(s.ix)
+                .checked_mul(span(s.iy))
+                .and_then(|c| c.checked_mul(s.layers))
+                .and_then(|c| n.checked_add(c))
+        });
+        if n_cells.is_none_or(|n| n > MAX_CELLS) {
+            return Err(GeometryError::new(
+                source,
+                "sections",
+                format!("more than {MAX_CELLS} cells in all"),
+            ));
         }
         let mut layers = Vec::new();
         let mut depth = spec.front_mm;
@@ -128,13 +162,6 @@ impl PlanarGeometry {
                 });
                 depth += s.sensitive_mm;
             }
-        }
-        if layers.len() > u16::MAX as usize {
-            return Err(GeometryError::new(
-                source,
-                "sections",
-                "more than 65535 layers",
-            ));
         }
         Ok(Self {
             name: spec.name,

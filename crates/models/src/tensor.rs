@@ -14,15 +14,24 @@ pub struct Tensor {
 impl Tensor {
     /// Fails when `data.len()` is not the product of `shape`.
     pub fn new(shape: Vec<usize>, data: Vec<f32>) -> Result<Self> {
-        let numel: usize = shape.iter().product();
-        if numel != data.len() {
+        if numel(&shape) != Some(data.len()) {
             return Err(Error::Invalid(format!(
-                "tensor of shape {shape:?} needs {numel} values, got {}",
+                "tensor of shape {shape:?} needs {} values, got {}",
+                numel(&shape).map_or("too many".into(), |n| n.to_string()),
                 data.len()
             )));
         }
         Ok(Tensor { shape, data })
     }
+}
+
+/// Elements of a tensor of `shape`, `None` when they do not fit a usize. Shapes come from files:
+/// `[2^40, 2^40, 0]` holds no element, but a plain product overflows before it meets the 0.
+pub(crate) fn numel(shape: &[usize]) -> Option<usize> {
+    if shape.contains(&0) {
+        return Some(0);
+    }
+    shape.iter().try_fold(1usize, |n, &d| n.checked_mul(d))
 }
 
 /// Tensors by name, remembering which file they came from so errors can name it.

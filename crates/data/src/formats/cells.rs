@@ -32,6 +32,10 @@ pub struct CellsReader {
     direction: Option<Vec<[f32; 3]>>,
 }
 
+/// Largest `cells@n_cells_per_side` accepted: n² and the centred ix/iy stay far inside i64 and
+/// i32 (the CaloClouds files use a few hundred).
+const MAX_CELLS_PER_SIDE: i64 = 1 << 16;
+
 impl CellsReader {
     /// `incident` (MeV) and `direction` come from the surrounding file.
     pub fn open(
@@ -72,6 +76,15 @@ impl CellsReader {
                 .attr("n_cells_per_side")
                 .and_then(|a| a.read_scalar::<i64>())
                 .map_err(|e| DataError::h5(path, "cells@n_cells_per_side", e))?;
+            // `read` divides by n and n², and centres ix/iy with n/2 in i32: a side of 0, a
+            // negative one or one whose square overflows is a corrupt file, not a grid.
+            if !(1..=MAX_CELLS_PER_SIDE).contains(&attr) {
+                return Err(DataError::new(
+                    path,
+                    "cells@n_cells_per_side",
+                    format!("is {attr}, expected 1..={MAX_CELLS_PER_SIDE}"),
+                ));
+            }
             CellIndexing::Flat { n_per_side: attr }
         } else {
             for f in ["layer", "ix", "iz"] {

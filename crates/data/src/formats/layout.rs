@@ -152,11 +152,18 @@ impl PointLayout {
             ));
         }
         let text = std::fs::read_to_string(path).map_err(|e| DataError::io(path, e))?;
+        Self::from_toml_str(&text, path)
+    }
+
+    /// Parses and validates a layout from TOML text; `source` names it in errors. What
+    /// [`from_name_or_file`](Self::from_name_or_file) does with a file's contents, for text that
+    /// does not come from a file (and for the fuzz target `layout_toml`).
+    pub fn from_toml_str(text: &str, source: &std::path::Path) -> Result<Self> {
         let layout: Self =
-            toml::from_str(&text).map_err(|e| DataError::new(path, "layout", e.to_string()))?;
+            toml::from_str(text).map_err(|e| DataError::new(source, "layout", e.to_string()))?;
         layout
             .validate()
-            .map_err(|m| DataError::new(path, "layout", m))?;
+            .map_err(|m| DataError::new(source, "layout", m))?;
         Ok(layout)
     }
 

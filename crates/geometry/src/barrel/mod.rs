@@ -107,7 +107,10 @@ impl Axis {
             a.lo.push(lo);
             a.first.push(count);
             a.n.push(n);
-            count += n;
+            // Counts come from the file: 4294967295 cells in two runs must not wrap.
+            count = count.checked_add(n).ok_or_else(|| {
+                GeometryError::new(source, what, "more than 2^32 - 1 cells along one axis")
+            })?;
         }
         if count == 0 {
             return Err(GeometryError::new(source, what, "no cells"));
@@ -167,6 +170,10 @@ impl BarrelLayer {
         self.x.n_cells() * self.z.n_cells()
     }
 }
+
+/// Most lattice cells a barrel may have (all layers of a stave): one flag each; the ILD ECAL barrel
+/// has a few million.
+pub const MAX_CELLS: u64 = 1 << 28;
 
 /// The resolved barrel segment.
 #[derive(Debug, Clone, PartialEq)]
@@ -241,6 +248,16 @@ impl BarrelGeometry {
                 z,
                 base,
             };
+            // `exists` holds a flag per lattice cell and cells are indexed with u32: bound the
+            // total before any index is computed from it.
+            let cells = u64::from(layer.x.n_cells()) * u64::from(layer.z.n_cells());
+            if u64::from(base) + cells > MAX_CELLS {
+                return Err(GeometryError::new(
+                    source,
+                    format!("layers[{l}]"),
+                    format!("more than {MAX_CELLS} cells up to this layer"),
+                ));
+            }
             for &[c, r] in &ls.missing {
                 if c >= layer.x.n_cells() || r >= layer.z.n_cells() {
                     return Err(GeometryError::new(

@@ -8,6 +8,9 @@ use crate::nn::{karras_sigmas, PointwiseShape};
 
 pub use crate::nn::norm::{PointNormalisation, Standardiser};
 
+/// Most Heun steps a config may ask for (each is two network evaluations per point).
+pub const MAX_STEPS: usize = 10_000;
+
 /// The PointWise Net: 4 → hidden… → 4 ConcatSquashLinear, context [time (time_dim), E, N].
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct NetConfig {
@@ -44,6 +47,17 @@ impl NetConfig {
             return Err(Error::format(
                 source,
                 "inconsistent CaloClouds II network config",
+            ));
+        }
+        // Sizes from a file: the context width is a sum the network shape computes, and `steps`
+        // sizes the Karras schedule (the trained nets use 13; 10^12 would ask for 8 TB).
+        if c.time_dim.checked_add(c.cond_dim).is_none() {
+            return Err(Error::format(source, "time_dim + cond_dim overflows"));
+        }
+        if c.steps > MAX_STEPS {
+            return Err(Error::format(
+                source,
+                format!("steps = {} is more than {MAX_STEPS}", c.steps),
             ));
         }
         if !(c.sigma_min > 0.0 && c.sigma_max > c.sigma_min && c.sigma_data > 0.0) {

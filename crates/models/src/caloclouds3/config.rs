@@ -83,7 +83,8 @@ impl Cc3Config {
         if self.layer_in[1..] != self.layer_out[..n - 1] {
             return Err("layer widths do not chain".into());
         }
-        if self.ctx_dim != self.time_dim + self.cond_dim {
+        // Checked: both widths come from the file.
+        if self.time_dim.checked_add(self.cond_dim) != Some(self.ctx_dim) {
             return Err("ctx_dim must be time_dim + cond_dim".into());
         }
         if self.residual {

@@ -73,18 +73,25 @@ pub fn read_pt<R: Read + Seek>(reader: R, source: &str, key_path: &[&str]) -> Re
                 format!("tensor '{name}' is stored as {dtype}; only float storages are supported"),
             )
         })?;
+        let entry = format!("{prefix}data/{key}");
         if !storages.contains_key(key) {
-            let entry = format!("{prefix}data/{key}");
             let bytes = read_entry(&mut zip, &entry, source)?.ok_or_else(|| {
                 Error::format(source, format!("tensor '{name}': storage {entry} missing"))
             })?;
-            if bytes.len() < numel * kind.size() {
-                return Err(Error::format(
-                    source,
-                    format!("tensor '{name}': storage {entry} is shorter than {numel} elements"),
-                ));
-            }
             storages.insert(key.clone(), bytes);
+        }
+        // Checked for every tensor, not once per storage: two tensors may name one storage with
+        // different dtypes or element counts, and each reads up to its own numel × size.
+        if numel
+            .checked_mul(kind.size())
+            .is_none_or(|need| storages[key].len() < need)
+        {
+            return Err(Error::format(
+                source,
+                format!(
+                    "tensor '{name}': storage {entry} is shorter than {numel} elements of {dtype}"
+                ),
+            ));
         }
         let data = gather(&storages[key], kind, *numel, *offset, shape, stride)
             .map_err(|e| Error::format(source, format!("tensor '{name}': {e}")))?;
@@ -103,11 +110,15 @@ fn read_entry<R: Read + Seek>(
         Err(zip::result::ZipError::FileNotFound) => return Ok(None),
         Err(e) => return Err(Error::format(source, format!("{name}: {e}"))),
     };
-    let mut buf = Vec::with_capacity(f.size() as usize);
+    // The entry's declared size is the archive's word, not a fact: preallocate at most 64 MiB and
+    // let the buffer grow with the bytes that really come (a 2.5 KB file declared 1.5 GB).
+    let mut buf = Vec::with_capacity(f.size().min(PREALLOCATE_AT_MOST) as usize);
     f.read_to_end(&mut buf)
         .map_err(|e| Error::format(source, format!("{name}: {e}")))?;
     Ok(Some(buf))
 }
+
+const PREALLOCATE_AT_MOST: u64 = 64 << 20;
 
 /// Follows string keys from the root; the end must be a dict.
 fn walk(graph: &Unpickled, key_path: &[&str], source: &str) -> Result<Id> {
@@ -155,17 +166,28 @@ fn gather(
             "shape {shape:?} and stride {stride:?} differ in rank"
         ));
     }
-    let count: usize = shape.iter().product();
+    // Shape, stride and offset come from the pickle: every product and sum is checked, and
+    // the element count is bounded by the storage (which the caller checked is really there), so
+    // no allocation is sized by the pickle alone. A view of more elements than its storage
+    // holds is an expanded (stride-0) tensor, which a state dict of weights does not contain.
+    let Some(count) = crate::tensor::numel(shape) else {
+        return Err(format!(
+            "shape {shape:?} has more elements than fit in memory"
+        ));
+    };
     if count == 0 {
         return Ok(Vec::new());
     }
-    let last = offset
-        + shape
-            .iter()
-            .zip(stride)
-            .map(|(n, s)| (n - 1) * s)
-            .sum::<usize>();
-    if last >= numel {
+    if count > numel {
+        return Err(format!(
+            "view of shape {shape:?} has more elements than its storage of {numel} \
+             (expanded tensors are not supported)"
+        ));
+    }
+    let last = shape.iter().zip(stride).try_fold(offset, |at, (&n, &s)| {
+        at.checked_add((n - 1).checked_mul(s)?)
+    });
+    if last.is_none_or(|last| last >= numel) {
         return Err(format!(
             "view (offset {offset}, shape {shape:?}, stride {stride:?}) exceeds its storage of {numel}"
         ));
@@ -200,5 +222,24 @@ mod tests {
         let off = gather(&storage, FloatKind::F32, 6, 4, &[2], &[1]).unwrap();
         assert_eq!(off, vec![4.0, 5.0]);
         assert!(gather(&storage, FloatKind::F32, 6, 5, &[2], &[1]).is_err());
+    }
+
+    /// Sizes from a pickle (fuzzing, issue 12): products that overflow, views past the storage
+    /// with wrapping arithmetic, and stride-0 views of 2^40 elements over a 6-element storage.
+    #[test]
+    fn gather_refuses_views_the_storage_cannot_back() {
+        let storage: Vec<u8> = (0..6).flat_map(|v| (v as f32).to_le_bytes()).collect();
+        let f = FloatKind::F32;
+        let big = 1usize << 40;
+        assert!(gather(&storage, f, 6, 0, &[big, big], &[1, 1]).is_err());
+        assert!(gather(&storage, f, 6, 0, &[big], &[0]).is_err());
+        assert!(gather(&storage, f, 6, usize::MAX, &[2], &[1]).is_err());
+        assert!(gather(&storage, f, 6, 0, &[2], &[usize::MAX]).is_err());
+        assert_eq!(
+            gather(&storage, f, 6, 0, &[big, big, 0], &[1, 1, 1]),
+            Ok(vec![])
+        );
+        assert!(Tensor::new(vec![big, big, 0], vec![]).is_ok());
+        assert!(Tensor::new(vec![big, big, 2], vec![0.0; 2]).is_err());
     }
 }

@@ -46,6 +46,9 @@ fn one() -> usize {
     1
 }
 
+/// Most spline bins a ShowerFlow config may have (ours use 8).
+pub const MAX_BINS: usize = 1 << 16;
+
 impl FlowConfig {
     pub fn from_json(text: &str, source: &str) -> Result<Self> {
         let c: FlowConfig = serde_json::from_str(text).map_err(|e| {
@@ -56,14 +59,18 @@ impl FlowConfig {
             && (c.dim - 4).is_multiple_of(2)
             && c.mean.len() == c.dim
             && c.std.len() == c.dim
-            && c.bins >= 2
+            // `3 * bins - 1` spline parameters per feature: bounded so that cannot overflow.
+            && (2..=MAX_BINS).contains(&c.bins)
             && c.couplings.iter().all(|l| {
                 let mut p = l.perm.clone();
                 p.sort_unstable();
                 p == (0..c.dim).collect::<Vec<_>>() && (l.kind == "affine" || l.kind == "spline")
             });
         if !ok {
-            return Err(Error::format(source, "inconsistent ShowerFlow config"));
+            return Err(Error::format(
+                source,
+                format!("inconsistent ShowerFlow config (dim, cond_dim, mean/std lengths, bins in 2..={MAX_BINS} or couplings)"),
+            ));
         }
         Ok(c)
     }
