@@ -30,9 +30,10 @@ pub enum Padding {
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "UPPERCASE")]
 pub enum EnergyUnit {
-    #[serde(alias = "gev")]
+    // As physicists write them too ("GeV" was refused: found writing the fuzz seeds).
+    #[serde(alias = "gev", alias = "GeV")]
     GeV,
-    #[serde(alias = "mev")]
+    #[serde(alias = "mev", alias = "MeV")]
     MeV,
 }
 
@@ -202,5 +203,36 @@ impl PointLayout {
             Axes::PointsFeatures => (shape[2], shape[1]),
         };
         (f >= self.n_features).then_some((shape[0], f, p))
+    }
+}
+
+#[cfg(test)]
+mod unit_spelling {
+    use super::*;
+
+    /// Energy units as a layout TOML may spell them; GeV/MeV were refused before.
+    #[test]
+    fn energy_units_in_any_usual_spelling() {
+        let base = std::fs::read_to_string(
+            std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+                .join("../../fuzz/corpus/layout_toml/seed-caloclouds3.toml"),
+        )
+        .unwrap();
+        for (spelled, unit) in [
+            ("GeV", EnergyUnit::GeV),
+            ("GEV", EnergyUnit::GeV),
+            ("gev", EnergyUnit::GeV),
+            ("MeV", EnergyUnit::MeV),
+            ("mev", EnergyUnit::MeV),
+        ] {
+            let text = base.replace(
+                "energy_unit = \"GEV\"",
+                &format!("energy_unit = \"{spelled}\""),
+            );
+            let l = PointLayout::from_toml_str(&text, std::path::Path::new("t.toml")).unwrap();
+            assert_eq!(l.energy_unit, unit, "{spelled}");
+        }
+        let text = base.replace("energy_unit = \"GEV\"", "energy_unit = \"keV\"");
+        assert!(PointLayout::from_toml_str(&text, std::path::Path::new("t.toml")).is_err());
     }
 }
