@@ -8,6 +8,9 @@
 //! (`collections.OrderedDict`, `torch._utils._rebuild_tensor_v2`, `_rebuild_parameter`) builds
 //! the matching object; any other callable (e.g. the repo's `configs.Configs`) becomes an opaque
 //! [`Obj::Instance`], which is enough to walk past it.
+//!
+//! (Just over 600 lines with its tests: one opcode machine, whose dispatch and object arena read
+//! best together.)
 
 /// Index of an object in [`Unpickled::objs`].
 pub(crate) type Id = usize;
