@@ -378,7 +378,14 @@ mod tests {
 
     #[test]
     fn ratios_beyond_the_panel_are_marked_and_legends_carry_n() {
-        let ratio = [Some(40.0), Some(1.5), None, Some(-0.2), Some(2.0), Some(0.0)];
+        let ratio = [
+            Some(40.0),
+            Some(1.5),
+            None,
+            Some(-0.2),
+            Some(2.0),
+            Some(0.0),
+        ];
         // The panel [0, 2]: 40 above, −0.2 below; its edges themselves are inside.
         assert_eq!(beyond_panel(&ratio, 0.0, 2.0), vec![(0, true), (3, false)]);
         assert_eq!(legend_label("Geant4", 1000), "Geant4 (n = 1000)");
