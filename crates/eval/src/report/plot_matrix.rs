@@ -68,13 +68,11 @@ pub fn draw_matrix(
     let desc_font = (FONT, 21).into_font();
     let lim = n as f64 - 0.5;
     let tick_style = TextStyle::from(label_font.clone());
-    let widest = m
-        .labels
-        .iter()
-        .filter_map(|l| main.estimate_text_size(l, &tick_style).ok())
-        .map(|(w, _)| w)
-        .max()
-        .unwrap_or(0);
+    // A failed estimate is a missing font: an error, not a silently narrow label area.
+    let mut widest = 0;
+    for l in &m.labels {
+        widest = widest.max(main.estimate_text_size(l, &tick_style).map_err(&e)?.0);
+    }
     // Row i sits at y = −i, so row 0 is at the top, as a matrix is read, and the ticks plotters
     // picks (multiples of 5 …) fall on round row numbers.
     let mut chart = ChartBuilder::on(&main)
@@ -167,6 +165,7 @@ mod tests {
     /// `start_layer` at the tick font must fit with the axis description beside it.
     #[test]
     fn the_label_area_holds_the_longest_label() {
+        crate::report::plots::register_fonts();
         let mut buf = vec![0u8; 3 * 400 * 100];
         let root = BitMapBackend::with_buffer(&mut buf, (400, 100)).into_drawing_area();
         let font = TextStyle::from((FONT, 18).into_font());
