@@ -95,6 +95,11 @@ fn pions_halves() {
     assert!((b / a - 1.0).abs() < 0.2, "cog_z {a} {b}");
     let report = std::fs::read_to_string(dir.path().join("report.md")).unwrap();
     assert!(report.contains("CaloHadronic protocol") && report.contains("| e_hcal |"));
+    // The quantile-KL columns (∞, k/5) are explained under the table.
+    assert!(
+        report.contains("it is infinite when a bin gets no generated entry"),
+        "{report}"
+    );
 }
 
 #[test]
@@ -166,6 +171,9 @@ fn multiclass_runs_and_reports_every_model() {
     assert_eq!(mc["n_models"], 2);
     assert_eq!(mc["n_features"], 78 + 6);
     assert_eq!(mc["runs"].as_array().unwrap().len(), 2);
+    // The cross-check's verdict comes with what it means.
+    let md = std::fs::read_to_string(dir.path().join("report.md")).unwrap();
+    assert!(md.contains("What it means: FAILED says"), "{md}");
     // Both "models" are Geant4: a classifier (standardised inputs, 3 epochs) cannot tell them
     // apart, so each posterior on Geant4 showers is near ½ and its mean log is near ln ½ = −0.69
     // (a little below: the log of a spread of posteriors averages under the log of their mean).

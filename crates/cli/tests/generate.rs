@@ -289,6 +289,19 @@ fn caloclouds3_generates_a_list_of_incidents() {
             );
         }
     }
+    // A listed incident outside the trained range is refused like --energy (naming the list).
+    let far = dir.path().join("far.txt");
+    std::fs::write(&far, "50GeV\n5000GeV\n").unwrap();
+    let r = calogen()
+        .args(["generate", "--model", "caloclouds3", "--incidents"])
+        .arg(&far)
+        .arg("--out")
+        .arg(dir.path().join("far.h5"))
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&r.stderr);
+    assert!(!r.status.success() && err.contains("far.txt"), "{err}");
+    assert!(!dir.path().join("far.h5").exists());
     // --incidents and --energy exclude each other.
     let r = calogen()
         .args(["generate", "--energy", "50GeV", "--incidents"])

@@ -13,6 +13,7 @@ pub mod error;
 pub mod linalg;
 pub mod metrics;
 pub mod observables;
+pub mod progress;
 pub mod protocols;
 pub mod report;
 pub mod rng;

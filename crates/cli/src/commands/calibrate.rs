@@ -12,6 +12,7 @@ use calogen_data::{CellShowers, ShowerBatch, ShowerFileOptions};
 use calogen_geometry::{CellProjector, Geometry, OutsideReport, PlanarGeometry};
 use calogen_models::{LoadOptions, Registry};
 
+use super::conditions::{check_trained_range, Asked};
 use super::write_text;
 
 /// Fit the occupancy calibration of a model against Geant4 showers.
@@ -48,6 +49,10 @@ pub struct Args {
     /// cc3_cm_config.json.
     #[arg(long)]
     pub out: Option<PathBuf>,
+    /// Calibrate even where the showers of --data (energies, polar angles) leave the model's
+    /// trained range, which is refused otherwise.
+    #[arg(long)]
+    pub allow_extrapolation: bool,
 }
 
 /// Cells above threshold per shower.
@@ -92,6 +97,13 @@ pub fn run(args: Args, registry: &Registry) -> Result<()> {
         .load(args.model.as_deref(), &opts)
         .with_context(|| format!("--model {}", args.model.as_deref().unwrap_or("(default)")))?;
     family.set_geometry(&args.geometry)?;
+    // The model generates at the Geant4 showers' conditions: outside its trained range the fit
+    // would calibrate an extrapolation.
+    let incidents = calogen_models::Incident::of_clouds(&g4);
+    if let Some(asked) = Asked::of(&incidents) {
+        let what = format!("--data {} (showers 0..{n})", args.data.display());
+        check_trained_range(family.as_ref(), &asked, &what, args.allow_extrapolation)?;
+    }
     let mut proj = CellProjector::new(&g);
     let mut count = |pc: &calogen_data::PointClouds| {
         let mut cells = CellShowers::new();

@@ -5,8 +5,10 @@
 use std::path::Path;
 
 use anyhow::{bail, Context, Result};
+use calogen_data::formats::h5util::FileAttr;
 use calogen_data::{PointClouds, ShowerFileOptions};
-use calogen_models::Incident;
+use calogen_models::family::TrainedRange;
+use calogen_models::{Incident, ModelFamily};
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 
@@ -190,6 +192,142 @@ pub fn read_incidents(path: &Path) -> Result<Vec<Incident>> {
         bail!("--incidents {}: no incident listed", path.display());
     }
     Ok(out)
+}
+
+/// The conditions a run asks of a model, as ranges: checked against the family's trained range
+/// and recorded in the output files.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Asked {
+    pub energy_gev: (f64, f64),
+    /// Polar angle from the layer normal, degrees.
+    pub theta_deg: (f64, f64),
+}
+
+impl Asked {
+    /// The extremes of a set of incidents (those of `--like` or of a calibration sample).
+    pub fn of(incidents: &[Incident]) -> Option<Self> {
+        let first = incidents.first()?;
+        let theta = |i: &Incident| {
+            let d = i.direction;
+            let norm = (d[0] as f64).hypot(d[1] as f64).hypot(d[2] as f64);
+            (d[2] as f64 / norm).clamp(-1.0, 1.0).acos().to_degrees()
+        };
+        let start = Asked {
+            energy_gev: (first.energy_mev as f64 / 1e3, first.energy_mev as f64 / 1e3),
+            theta_deg: (theta(first), theta(first)),
+        };
+        Some(incidents.iter().fold(start, |a, i| {
+            let (e, t) = (i.energy_mev as f64 / 1e3, theta(i));
+            Asked {
+                energy_gev: (a.energy_gev.0.min(e), a.energy_gev.1.max(e)),
+                theta_deg: (a.theta_deg.0.min(t), a.theta_deg.1.max(t)),
+            }
+        }))
+    }
+
+    /// The HDF5 attributes that record the run's conditions against the trained range, so a
+    /// reader of the showers learns that they were extrapolated (`calogen_extrapolated`).
+    pub fn attributes(
+        &self,
+        range: &TrainedRange,
+        extrapolated: bool,
+    ) -> Vec<(&'static str, FileAttr)> {
+        vec![
+            ("calogen_extrapolated", FileAttr::Bool(extrapolated)),
+            (
+                "calogen_trained_energy_gev",
+                FileAttr::F64s(vec![range.energy_gev.0, range.energy_gev.1]),
+            ),
+            (
+                "calogen_trained_theta_deg",
+                FileAttr::F64s(vec![range.theta_deg.0, range.theta_deg.1]),
+            ),
+            (
+                "calogen_energy_gev",
+                FileAttr::F64s(vec![self.energy_gev.0, self.energy_gev.1]),
+            ),
+            (
+                "calogen_theta_deg",
+                FileAttr::F64s(vec![self.theta_deg.0, self.theta_deg.1]),
+            ),
+        ]
+    }
+}
+
+/// Slack of the range check: half an MeV absorbs GeV → MeV → f32 rounding, and 0.01° the acos of
+/// a unit vector stored in f32 (about 1e-3° near the normal).
+const ENERGY_SLACK_GEV: f64 = 0.5e-3;
+const THETA_SLACK_DEG: f64 = 0.01;
+
+/// Refuses conditions outside `family`'s trained range, before any shower is made: a model
+/// evaluated beyond its training data produces showers nobody has validated, and the output
+/// files would not say so. With `allow` (`--allow-extrapolation`) it warns instead; returns
+/// whether the run extrapolates. `what` names the source of the conditions for the message
+/// (`--energy 1e9GeV`, `--like G4.h5`). Directions given to a family that is not conditioned on
+/// them are refused in any case: it would ignore them, which is no extrapolation.
+pub fn check_trained_range(
+    family: &dyn ModelFamily,
+    asked: &Asked,
+    what: &str,
+    allow: bool,
+) -> Result<bool> {
+    let r = family.trained_range();
+    let name = family.name();
+    if r.theta_deg.1 == 0.0 && asked.theta_deg.1 > THETA_SLACK_DEG {
+        bail!(
+            "{what}: polar angles up to {:.1}° asked, but the {name} model is not conditioned on \
+             the direction (perpendicular incidence only)",
+            asked.theta_deg.1
+        );
+    }
+    let mut outside = Vec::new();
+    let (e, t) = (asked.energy_gev, asked.theta_deg);
+    if e.0 < r.energy_gev.0 - ENERGY_SLACK_GEV || e.1 > r.energy_gev.1 + ENERGY_SLACK_GEV {
+        let hint = if e.0 < 1.0 {
+            "; bare numbers are MeV, write e.g. 10GeV..90GeV"
+        } else {
+            ""
+        };
+        outside.push(format!(
+            "incident energies {} GeV are outside its trained range {}-{} GeV{hint}",
+            span(e),
+            r.energy_gev.0,
+            r.energy_gev.1
+        ));
+    }
+    if t.0 < r.theta_deg.0 - THETA_SLACK_DEG || t.1 > r.theta_deg.1 + THETA_SLACK_DEG {
+        outside.push(format!(
+            "polar angles {}° are outside its trained range {}-{}°",
+            span(t),
+            r.theta_deg.0,
+            r.theta_deg.1
+        ));
+    }
+    if outside.is_empty() {
+        return Ok(false);
+    }
+    let why = outside.join("; ");
+    if !allow {
+        bail!(
+            "{what}: the {name} model would extrapolate: {why}. Its showers there are not \
+             validated; pass --allow-extrapolation if you mean it (the output files then carry \
+             calogen_extrapolated = true)"
+        );
+    }
+    eprintln!(
+        "warning: {what}: the {name} model extrapolates ({why}); --allow-extrapolation given"
+    );
+    Ok(true)
+}
+
+/// "10" or "10..90", rounded to 1e-3 (MeV for energies in GeV).
+fn span((lo, hi): (f64, f64)) -> String {
+    let r = |x: f64| (x * 1e3).round() / 1e3;
+    if lo == hi {
+        format!("{}", r(lo))
+    } else {
+        format!("{}..{}", r(lo), r(hi))
+    }
 }
 
 /// Point clouds of `path[range]` (all showers without a range).

@@ -232,6 +232,49 @@ fn load(
     })
 }
 
+/// Showers of `loaded` whose cells or voxels hold energy.
+fn showers_with_energy(loaded: &Loaded) -> usize {
+    match loaded {
+        Loaded::Cells(c) => c
+            .offsets
+            .windows(2)
+            .filter(|w| c.energy[w[0]..w[1]].iter().any(|&e| e > 0.0))
+            .count(),
+        Loaded::Voxels(v) if v.n_voxels > 0 => v
+            .energy
+            .chunks(v.n_voxels)
+            .filter(|s| s.iter().any(|&e| e > 0.0))
+            .count(),
+        Loaded::Voxels(_) => 0,
+    }
+}
+
+/// Refuses an input with fewer than two showers holding energy, right after loading it: every
+/// observable of such a set has zero spread, and the metrics used to fail deep inside, after the
+/// other file was loaded, with `standardized_wasserstein: reference observable 0 has zero spread`,
+/// naming neither the file nor the cause.
+fn check_has_energy(
+    path: &Path,
+    range: Option<&str>,
+    what: &str,
+    loaded: &Loaded,
+    geometry: &Geometry,
+) -> Result<()> {
+    let with_energy = showers_with_energy(loaded);
+    if with_energy >= 2 {
+        return Ok(());
+    }
+    bail!(
+        "{} (--{what}{}): {with_energy} of its {} showers hold energy in `{}` (no points or \
+         cells with energy > 0, or all outside the detector); the observables need at least 2 \
+         showers with energy to compare",
+        path.display(),
+        range.map(|r| format!(", showers {r}")).unwrap_or_default(),
+        loaded.len(),
+        geometry.name()
+    )
+}
+
 /// What `evaluate` writes into its folder; an existing `--out` holding anything else is refused.
 pub const OUTPUT_ENTRIES: [&str; 4] = ["metrics.json", "report.md", "report.html", "plots"];
 
@@ -252,6 +295,14 @@ pub fn run(args: Args) -> Result<()> {
         &geometry,
         args.use_cells,
     )?;
+    let ref_range = args.reference_showers.as_deref();
+    check_has_energy(
+        &args.reference,
+        ref_range,
+        "reference",
+        &reference,
+        &geometry,
+    )?;
     let (generated, gen_layers) = load(
         &args.generated,
         args.generated_showers.as_deref(),
@@ -259,6 +310,14 @@ pub fn run(args: Args) -> Result<()> {
         input,
         &geometry,
         args.use_cells,
+    )?;
+    let gen_range = args.generated_showers.as_deref();
+    check_has_energy(
+        &args.generated,
+        gen_range,
+        "generated",
+        &generated,
+        &geometry,
     )?;
     let warnings: Vec<String> = [
         checks::layer_counts(ref_layers, gen_layers),

@@ -8,13 +8,16 @@ use std::time::Instant;
 
 use anyhow::{bail, Context, Result};
 use calogen_data::atomic::FileSet;
+use calogen_data::formats::h5util::write_file_attrs;
 use calogen_data::formats::CellsWriter;
 use calogen_data::{CellShowers, PointClouds, ShowerBatch};
-use calogen_geometry::{CellProjector, Geometry, OutsideReport};
+use calogen_geometry::{CellProjector, Geometry, OutsideReport, PlanarGeometry};
 use calogen_models::family::append_clouds;
 use calogen_models::{Incident, LoadOptions, ModelFamily, Registry};
 
-use super::conditions::{incidents, parse_angle, parse_energy, read_incidents, read_points};
+use super::conditions::{
+    check_trained_range, incidents, parse_angle, parse_energy, read_incidents, read_points, Asked,
+};
 use crate::progress;
 
 /// Generate showers with a model family (default: the embedded CaloClouds II model).
@@ -92,6 +95,11 @@ pub struct Args {
     /// Worker threads (the showers do not depend on it).
     #[arg(long, default_value_t = 1)]
     pub threads: usize,
+    /// Generate even where the conditions (energy, polar angle; given or of --like) leave the
+    /// model's trained range, which is refused otherwise; the files then carry the HDF5
+    /// attribute `calogen_extrapolated = true` beside the trained and the asked ranges.
+    #[arg(long)]
+    pub allow_extrapolation: bool,
     /// Print the summary as JSON.
     #[arg(long)]
     pub json: bool,
@@ -105,14 +113,20 @@ fn cells_path(out: &Path) -> PathBuf {
     out.with_file_name(format!("{stem}_cells.h5"))
 }
 
-pub fn project_cells(geometry: &str, pc: &PointClouds) -> Result<(CellShowers, OutsideReport)> {
-    let Geometry::Planar(g) = Geometry::load(geometry)? else {
-        bail!("--geometry {geometry}: cells need a planar geometry");
-    };
+/// The planar geometry of `--geometry` for the cells: loaded (and refused if unknown or not
+/// planar) before any shower is made, not after minutes of generation.
+fn planar_geometry(geometry: &str) -> Result<PlanarGeometry> {
+    match Geometry::load(geometry).with_context(|| format!("--geometry {geometry}"))? {
+        Geometry::Planar(g) => Ok(g),
+        _ => bail!("--geometry {geometry}: cells need a planar geometry"),
+    }
+}
+
+pub fn project_cells(g: &PlanarGeometry, pc: &PointClouds) -> (CellShowers, OutsideReport) {
     let mut cells = CellShowers::new();
     let mut report = OutsideReport::default();
-    CellProjector::new(&g).project(pc, &mut cells, &mut report);
-    Ok((cells, report))
+    CellProjector::new(g).project(pc, &mut cells, &mut report);
+    (cells, report)
 }
 
 /// The family of `--model` with the options of `args` (`--net`, `--flow`, `--profiles`), adapted
@@ -142,17 +156,42 @@ fn load_family(args: &Args, registry: &Registry) -> Result<(Box<dyn ModelFamily>
 }
 
 /// The incident particles of `args` (explicit conditions or --like), checked against the
-/// family's trained range; and the energy range for the summary.
-fn incidents_of(
-    args: &Args,
-    family: &dyn ModelFamily,
-) -> Result<(Vec<Incident>, Option<[f32; 2]>)> {
+/// family's trained range (refused outside it unless --allow-extrapolation); the energy range for
+/// the summary, the conditions asked and whether they extrapolate.
+struct Conditions {
+    incidents: Vec<Incident>,
+    energy_mev: Option<[f32; 2]>,
+    asked: Asked,
+    extrapolated: bool,
+}
+
+fn incidents_of(args: &Args, family: &dyn ModelFamily) -> Result<Conditions> {
     if let Some(like) = &args.like {
         let targets = read_points(like, args.like_showers.as_deref(), "like")?;
-        return Ok((Incident::of_clouds(&targets), None));
+        let incidents = Incident::of_clouds(&targets);
+        let Some(asked) = Asked::of(&incidents) else {
+            bail!("--like {}: no showers to simulate", like.display());
+        };
+        let what = format!("--like {}", like.display());
+        let extrapolated = check_trained_range(family, &asked, &what, args.allow_extrapolation)?;
+        return Ok(Conditions {
+            incidents,
+            energy_mev: None,
+            asked,
+            extrapolated,
+        });
     }
     if let Some(list) = &args.incidents {
-        return Ok((read_incidents(list)?, None));
+        let incidents = read_incidents(list)?;
+        let asked = Asked::of(&incidents).expect("read_incidents refuses an empty list");
+        let what = format!("--incidents {}", list.display());
+        let extrapolated = check_trained_range(family, &asked, &what, args.allow_extrapolation)?;
+        return Ok(Conditions {
+            incidents,
+            energy_mev: None,
+            asked,
+            extrapolated,
+        });
     }
     let (Some(energy), Some(n)) = (args.energy.as_deref(), args.n) else {
         bail!("--energy and --n are required without --like");
@@ -161,25 +200,6 @@ fn incidents_of(
         bail!("--n must be at least 1");
     }
     let (lo, hi) = parse_energy(energy)?;
-    let range = family.trained_range();
-    // A bare `10..90` is MeV (calogen's unit), far below any photon the models have seen; almost
-    // always the user meant GeV.
-    if lo < 1000.0 {
-        bail!(
-            "--energy {energy}: {lo} MeV is below 1 GeV, outside the model's training range \
-             ({}: {}-{} GeV); bare numbers are MeV, write e.g. 10GeV..90GeV",
-            family.name(),
-            range.energy_gev.0,
-            range.energy_gev.1
-        );
-    }
-    let (e_lo, e_hi) = range.energy_gev;
-    if (lo as f64) < e_lo * 1000.0 - 0.5 || (hi as f64) > e_hi * 1000.0 + 0.5 {
-        eprintln!(
-            "warning: --energy {energy} reaches beyond the {} model's training range ({e_lo}-{e_hi} GeV)",
-            family.name()
-        );
-    }
     let theta = match &args.theta {
         Some(t) => parse_angle(t, "theta")?,
         None => (0.0, 0.0),
@@ -191,25 +211,21 @@ fn incidents_of(
     if theta.0 < 0.0 || theta.1 >= 90.0 {
         bail!("--theta: the polar angle must be in [0, 90) degrees");
     }
-    if theta.1 > range.theta_deg.1 {
-        if range.theta_deg.1 == 0.0 {
-            bail!(
-                "--theta: the {} model is not conditioned on the direction (perpendicular \
-                 incidence only)",
-                family.name()
-            );
-        }
-        eprintln!(
-            "warning: --theta up to {}° is beyond the {} model's training range (up to {}°)",
-            theta.1,
-            family.name(),
-            range.theta_deg.1
-        );
+    let asked = Asked {
+        energy_gev: (lo as f64 / 1e3, hi as f64 / 1e3),
+        theta_deg: theta,
+    };
+    let mut what = format!("--energy {energy}");
+    if let Some(t) = &args.theta {
+        what += &format!(" --theta {t}");
     }
-    Ok((
-        incidents((lo, hi), theta, phi, n, args.seed),
-        Some([lo, hi]),
-    ))
+    let extrapolated = check_trained_range(family, &asked, &what, args.allow_extrapolation)?;
+    Ok(Conditions {
+        incidents: incidents((lo, hi), theta, phi, n, args.seed),
+        energy_mev: Some([lo, hi]),
+        asked,
+        extrapolated,
+    })
 }
 
 pub fn run(args: Args, registry: &Registry) -> Result<()> {
@@ -232,7 +248,21 @@ pub fn run(args: Args, registry: &Registry) -> Result<()> {
         set.path_for(i).to_path_buf()
     };
     let (family, geometry) = load_family(&args, registry)?;
-    let (incidents, energy_range) = incidents_of(&args, family.as_ref())?;
+    let planar = match &cells {
+        Some(_) => Some(planar_geometry(&geometry)?),
+        // Points only: the name is still checked, so a typo is not silently ignored.
+        None => {
+            Geometry::load(&geometry).with_context(|| format!("--geometry {geometry}"))?;
+            None
+        }
+    };
+    let Conditions {
+        incidents,
+        energy_mev: energy_range,
+        asked,
+        extrapolated,
+    } = incidents_of(&args, family.as_ref())?;
+    let attrs = asked.attributes(&family.trained_range(), extrapolated);
     let n = incidents.len();
     if n == 0 {
         bail!("no incident particles to simulate");
@@ -271,6 +301,7 @@ pub fn run(args: Args, registry: &Registry) -> Result<()> {
         }
         let t1 = Instant::now();
         family.save(&voxels, &staged(&args.out))?;
+        write_file_attrs(&staged(&args.out), &attrs)?;
         set.commit()?;
         println!(
             "{n} {} showers (voxels) generated in {gen_s:.2} s; written in {:.2} s\n  {}",
@@ -282,15 +313,13 @@ pub fn run(args: Args, registry: &Registry) -> Result<()> {
     }
     // Projection timed on its own: with the generation it makes the end-to-end time per shower.
     let t_proj = Instant::now();
-    let projected = match &cells {
-        Some(_) => Some(project_cells(&geometry, &pc)?.0),
-        None => None,
-    };
+    let projected = planar.as_ref().map(|g| project_cells(g, &pc).0);
     let proj_s = t_proj.elapsed().as_secs_f64();
     let n_points = pc.n_points();
     let t1 = Instant::now();
     if let Some(p) = &points {
         family.save(&[ShowerBatch::Points(pc)], &staged(p))?;
+        write_file_attrs(&staged(p), &attrs)?;
     }
     let mut n_cells = 0;
     if let (Some(p), Some(c)) = (&cells, &projected) {
@@ -298,6 +327,7 @@ pub fn run(args: Args, registry: &Registry) -> Result<()> {
         let mut w = CellsWriter::create(&staged(p), &geometry, false)?;
         w.append(c)?;
         w.finish()?;
+        write_file_attrs(&staged(p), &attrs)?;
     }
     set.commit()?;
     let write_s = t1.elapsed().as_secs_f64();
@@ -308,6 +338,7 @@ pub fn run(args: Args, registry: &Registry) -> Result<()> {
         "points": n_points,
         "cells": n_cells,
         "energy_mev": energy_range,
+        "extrapolated": extrapolated,
         "like": args.like.as_ref().map(|p| p.display().to_string()),
         "geometry": geometry,
         "seed": args.seed,

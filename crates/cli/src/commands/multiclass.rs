@@ -181,6 +181,15 @@ pub fn run(args: Args) -> Result<()> {
             "FAILED"
         }
     );
+    // The bare word left readers guessing whether the models or the test had failed.
+    let _ = writeln!(
+        md,
+        "_What it means: FAILED says that in some run the classifier gave some model's own \
+         showers a lower mean log-posterior for that model than another class got, i.e. it does \
+         not tell the models apart reliably (too few showers or epochs, or models too alike), so \
+         the LP ranking below is not trustworthy; it says nothing about Geant4 agreement by \
+         itself._\n"
+    );
     let _ = writeln!(
         md,
         "| model | LP(model \\| Geant4), mean ± std over runs | own test set recognised (runs) |\n|---|---|---|"

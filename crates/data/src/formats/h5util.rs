@@ -304,3 +304,41 @@ pub fn write_str_attr(loc: &hdf5::Location, dest: &Path, name: &str, value: &str
         .and_then(|a| a.write_scalar(&v))
         .map_err(|e| DataError::h5(dest, name, e))
 }
+
+/// A file-level attribute that records how a file was made (provenance such as
+/// `calogen_extrapolated`), added after its data.
+#[derive(Debug, Clone, PartialEq)]
+pub enum FileAttr {
+    Bool(bool),
+    F64s(Vec<f64>),
+    Text(String),
+}
+
+/// Adds `attrs` to the root group of the HDF5 file `dest` (a file this process has just written
+/// and not yet committed), replacing attributes of the same name.
+pub fn write_file_attrs(dest: &Path, attrs: &[(&str, FileAttr)]) -> Result<()> {
+    let f = hdf5::File::open_rw(dest).map_err(|e| DataError::h5(dest, "", e))?;
+    for (name, value) in attrs {
+        if f.attr(name).is_ok() {
+            f.delete_attr(name)
+                .map_err(|e| DataError::h5(dest, *name, e))?;
+        }
+        let res = match value {
+            FileAttr::Bool(b) => f
+                .new_attr::<bool>()
+                .create(*name)
+                .and_then(|a| a.write_scalar(b)),
+            FileAttr::F64s(v) => f
+                .new_attr::<f64>()
+                .shape(v.len())
+                .create(*name)
+                .and_then(|a| a.write_raw(v)),
+            FileAttr::Text(t) => {
+                write_str_attr(&f, dest, name, t)?;
+                Ok(())
+            }
+        };
+        res.map_err(|e| DataError::h5(dest, *name, e))?;
+    }
+    f.close().map_err(|e| DataError::h5(dest, "", e))
+}

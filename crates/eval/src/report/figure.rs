@@ -9,6 +9,9 @@ use crate::metrics::histogram::histogram;
 pub struct Binned {
     pub value: Vec<f64>,
     pub error: Vec<f64>,
+    /// Samples (showers, or cells for pooled distributions) behind the values: the legend's
+    /// `n = …`, so a reader sees how far the statistics go.
+    pub n: usize,
 }
 
 /// Geant4 and generated values on the same bins: drawn as a filled grey histogram and a line, with
@@ -79,7 +82,10 @@ pub fn density_with_errors(samples: &[f64], edges: &[f64]) -> Binned {
     let finite: Vec<f64> = samples.iter().copied().filter(|v| v.is_finite()).collect();
     let counts = histogram(&finite, edges).unwrap_or_else(|_| vec![0.0; edges.len() - 1]);
     let total: f64 = counts.iter().sum();
-    let mut out = Binned::default();
+    let mut out = Binned {
+        n: finite.len(),
+        ..Binned::default()
+    };
     for (i, &c) in counts.iter().enumerate() {
         let norm = total * (edges[i + 1] - edges[i]);
         let (v, e) = if norm > 0.0 {
@@ -99,6 +105,7 @@ pub fn mean_with_errors(rows: &[f64], width: usize) -> Binned {
     let mut out = Binned {
         value: vec![0.0; width],
         error: vec![0.0; width],
+        n,
     };
     if n == 0 {
         return out;
@@ -122,6 +129,24 @@ pub fn mean_with_errors(rows: &[f64], width: usize) -> Binned {
         out.error[j] = (var / n as f64).sqrt();
     }
     out
+}
+
+/// Y label of a mean profile of [`per_incident_gev`] rows.
+pub const PER_GEV_LABEL: &str = "mean energy / E_inc [MeV/GeV]";
+
+/// The rows of an `n × width` block (a profile per shower, MeV), each divided by its shower's
+/// incident energy in GeV; showers without a positive incident energy are left out. A mean
+/// profile of raw energies weighs a 90 GeV shower nine times a 10 GeV one, so two files with
+/// different energy spectra differ there for no fault of the model.
+pub fn per_incident_gev(rows: &[f64], width: usize, e_inc_mev: &[f64]) -> Vec<f64> {
+    if width == 0 {
+        return Vec::new();
+    }
+    rows.chunks(width)
+        .zip(e_inc_mev)
+        .filter(|(_, &e)| e > 0.0 && e.is_finite())
+        .flat_map(|(row, &e)| row.iter().map(move |v| v / (e / 1e3)))
+        .collect()
 }
 
 impl BinnedPair {
@@ -261,6 +286,8 @@ mod tests {
         assert_eq!(b.error, vec![0.25, 3f64.sqrt() / 8.0]);
         let integral: f64 = b.value[0] * 1.0 + b.value[1] * 2.0;
         assert!((integral - 1.0).abs() < 1e-12);
+        // The legend's n counts the finite samples, in range or not.
+        assert_eq!(b.n, 5);
     }
 
     #[test]
@@ -270,6 +297,16 @@ mod tests {
         assert_eq!(b.value, vec![2.0, 3.0]);
         assert!((b.error[0] - 1.0).abs() < 1e-12);
         assert_eq!(b.error[1], 0.0);
+        assert_eq!(b.n, 2);
+    }
+
+    #[test]
+    fn profiles_per_incident_gev() {
+        // 10 and 90 GeV showers with 1/10 of their energy in each of two bins: per GeV the rows
+        // agree; the shower without an incident energy is dropped.
+        let rows = [1000.0, 1000.0, 9000.0, 9000.0, 5.0, 5.0];
+        let per = per_incident_gev(&rows, 2, &[10_000.0, 90_000.0, 0.0]);
+        assert_eq!(per, vec![100.0, 100.0, 100.0, 100.0]);
     }
 
     #[test]

@@ -49,6 +49,30 @@ impl Axis {
     }
 }
 
+/// A legend entry with its sample size: "Geant4 (n = 1000)"; the bare name when unknown.
+pub fn legend_label(name: &str, n: usize) -> String {
+    if n == 0 {
+        name.to_string()
+    } else {
+        format!("{name} (n = {n})")
+    }
+}
+
+/// The bins whose ratio lies beyond the panel `[r0, r1]` (which stops at 0 and 2 at most), with
+/// `true` above and `false` below: drawn as triangles on the panel's edge so that a ratio of 40
+/// does not pass for one of 2.
+pub fn beyond_panel(ratio: &[Option<f64>], r0: f64, r1: f64) -> Vec<(usize, bool)> {
+    ratio
+        .iter()
+        .enumerate()
+        .filter_map(|(i, q)| match q {
+            Some(q) if *q > r1 => Some((i, true)),
+            Some(q) if *q < r0 => Some((i, false)),
+            _ => None,
+        })
+        .collect()
+}
+
 /// Points of a step line over bins; `None` values break the line.
 fn steps(xs: &[f64], ys: &[Option<f64>]) -> Vec<Vec<(f64, f64)>> {
     let mut out = Vec::new();
@@ -193,7 +217,7 @@ pub fn draw_binned(
             (y > y0).then(|| Rectangle::new([(xs[i], y0), (xs[i + 1], y)], G4_FILL.filled()))
         }))
         .map_err(&e)?
-        .label("Geant4")
+        .label(legend_label("Geant4", f.reference.n))
         .legend(|(x, y)| Rectangle::new([(x, y - 7), (x + 24, y + 7)], G4_FILL.filled()));
     for seg in steps(&xs, &ref_y) {
         chart
@@ -218,7 +242,7 @@ pub fn draw_binned(
             .draw_series(std::iter::once(PathElement::new(seg, GEN.stroke_width(2))))
             .map_err(&e)?;
         if first_seg {
-            a.label("generated")
+            a.label(legend_label("generated", f.generated.n))
                 .legend(|(x, y)| PathElement::new(vec![(x, y), (x + 24, y)], GEN.stroke_width(2)));
             first_seg = false;
         }
@@ -309,6 +333,30 @@ pub fn draw_binned(
     )))
     .map_err(&e)?;
     let clipped: Vec<Option<f64>> = ratio.iter().map(|r| r.map(|q| q.clamp(r0, r1))).collect();
+    // Ratios beyond the panel: a triangle on its edge pointing the way out, and a count.
+    let out = beyond_panel(&ratio, r0, r1);
+    let h = 0.12 * (r1 - r0);
+    rc.draw_series(out.iter().map(|&(i, above)| {
+        let (a, b) = (xs[i], xs[i + 1]);
+        let (l, m, r) = (a + 0.2 * (b - a), 0.5 * (a + b), b - 0.2 * (b - a));
+        let (tip, base) = if above { (r1, r1 - h) } else { (r0, r0 + h) };
+        Polygon::new(vec![(l, base), (m, tip), (r, base)], GEN.filled())
+    }))
+    .map_err(&e)?;
+    if !out.is_empty() {
+        let note = format!(
+            "{} bin(s) beyond {:.1}–{:.1} (triangles)",
+            out.len(),
+            r0,
+            r1
+        );
+        rc.draw_series(std::iter::once(Text::new(
+            note,
+            (x0 + 0.02 * (x1 - x0), r1 - 0.25 * (r1 - r0)),
+            (FONT, 18).into_font(),
+        )))
+        .map_err(&e)?;
+    }
     for seg in steps(&xs, &clipped) {
         rc.draw_series(std::iter::once(PathElement::new(seg, GEN.stroke_width(2))))
             .map_err(&e)?;
@@ -322,4 +370,25 @@ pub fn draw_binned(
     }))
     .map_err(&e)?;
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ratios_beyond_the_panel_are_marked_and_legends_carry_n() {
+        let ratio = [
+            Some(40.0),
+            Some(1.5),
+            None,
+            Some(-0.2),
+            Some(2.0),
+            Some(0.0),
+        ];
+        // The panel [0, 2]: 40 above, −0.2 below; its edges themselves are inside.
+        assert_eq!(beyond_panel(&ratio, 0.0, 2.0), vec![(0, true), (3, false)]);
+        assert_eq!(legend_label("Geant4", 1000), "Geant4 (n = 1000)");
+        assert_eq!(legend_label("generated", 0), "generated");
+    }
 }

@@ -35,6 +35,13 @@ pub fn nice_limit(m: f64) -> f64 {
         .unwrap_or(10.0 * p)
 }
 
+/// Width of the row-label area for tick labels `widest_px` wide: the labels, the tick marks and the
+/// vertical axis description (21 px font) beside them. A fixed 70 px cut observable names such as
+/// `start_layer` in the CaloHadronic Pearson map.
+pub fn label_area(widest_px: u32) -> u32 {
+    (widest_px + 56).max(70)
+}
+
 pub fn draw_matrix(
     root: &DrawingArea<BitMapBackend, Shift>,
     m: &MatrixDiff,
@@ -60,13 +67,19 @@ pub fn draw_matrix(
     let label_font = (FONT, 18).into_font();
     let desc_font = (FONT, 21).into_font();
     let lim = n as f64 - 0.5;
+    let tick_style = TextStyle::from(label_font.clone());
+    // A failed estimate is a missing font: an error, not a silently narrow label area.
+    let mut widest = 0;
+    for l in &m.labels {
+        widest = widest.max(main.estimate_text_size(l, &tick_style).map_err(&e)?.0);
+    }
     // Row i sits at y = −i, so row 0 is at the top, as a matrix is read, and the ticks plotters
     // picks (multiples of 5 …) fall on round row numbers.
     let mut chart = ChartBuilder::on(&main)
         .caption(&m.title, (FONT, 26).into_font())
         .margin(14)
         .x_label_area_size(60)
-        .y_label_area_size(70)
+        .y_label_area_size(label_area(widest))
         .build_cartesian_2d(-0.5..lim, -lim..0.5)
         .map_err(&e)?;
     let label_at = |v: f64| -> String {
@@ -143,4 +156,23 @@ pub fn draw_matrix(
     )))
     .map_err(&e)?;
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// `start_layer` at the tick font must fit with the axis description beside it.
+    #[test]
+    fn the_label_area_holds_the_longest_label() {
+        crate::report::plots::register_fonts();
+        let mut buf = vec![0u8; 3 * 400 * 100];
+        let root = BitMapBackend::with_buffer(&mut buf, (400, 100)).into_drawing_area();
+        let font = TextStyle::from((FONT, 18).into_font());
+        let (w, _) = root.estimate_text_size("start_layer", &font).unwrap();
+        assert!(w > 70, "the old fixed area was {w} px of text wide at most");
+        // 21 px of axis description and 20 px of ticks and gaps beside the text.
+        assert!(label_area(w) >= w + 21 + 20, "{} for {w}", label_area(w));
+        assert_eq!(label_area(10), 70);
+    }
 }

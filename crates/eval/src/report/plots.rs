@@ -24,7 +24,7 @@ pub use super::plot_style::{PlotError, HEIGHT, WIDTH};
 
 static DEJAVU_SANS: &[u8] = include_bytes!("../../assets/fonts/DejaVuSans.ttf");
 
-fn register_fonts() {
+pub(super) fn register_fonts() {
     static ONCE: Once = Once::new();
     ONCE.call_once(|| {
         // The font is compiled in, so it parses or the build is broken: the test below checks.

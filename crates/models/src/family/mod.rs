@@ -71,8 +71,8 @@ impl Incident {
     }
 }
 
-/// The incident energies and polar angles a family was trained on (a front end warns or refuses
-/// outside them).
+/// The incident energies and polar angles a family was trained on (`generate` and `calibrate`
+/// refuse conditions outside them unless `--allow-extrapolation`).
 #[derive(Debug, Clone, Copy, PartialEq, Serialize)]
 pub struct TrainedRange {
     pub energy_gev: (f64, f64),

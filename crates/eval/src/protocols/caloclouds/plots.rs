@@ -6,7 +6,9 @@ use std::collections::BTreeMap;
 use super::result::W1Pair;
 use crate::observables::cells::RADIAL_PROFILE_EDGES;
 use crate::observables::CellObservables;
-use crate::report::figure::{bins_for, log_plot_edges, plot_edges, BinnedPair, Figure};
+use crate::report::figure::{
+    bins_for, log_plot_edges, per_incident_gev, plot_edges, BinnedPair, Figure, PER_GEV_LABEL,
+};
 
 fn w1_caption(w1: &BTreeMap<String, W1Pair>, key: &str) -> String {
     match w1.get(key) {
@@ -96,24 +98,25 @@ pub fn figures(
                 "longitudinal_profile",
                 "Longitudinal profile",
                 "layer",
-                "mean energy per shower [MeV]",
+                PER_GEV_LABEL,
                 (0..=nl).map(|l| l as f64 - 0.5).collect(),
-                &reference.layer_energy,
-                &generated.layer_energy,
+                &per_incident_gev(&reference.layer_energy, nl, &reference.e_inc),
+                &per_incident_gev(&generated.layer_energy, nl, &generated.e_inc),
             )
             .log_y()
             .caption(w1_caption(w1, "e_long")),
         );
     }
+    let nr = RADIAL_PROFILE_EDGES.len() - 1;
     out.push(
         BinnedPair::profile(
             "radial_profile",
             "Radial profile",
             "distance from the shower axis [mm]",
-            "mean energy per shower [MeV]",
+            PER_GEV_LABEL,
             RADIAL_PROFILE_EDGES.to_vec(),
-            &reference.radial_energy,
-            &generated.radial_energy,
+            &per_incident_gev(&reference.radial_energy, nr, &reference.e_inc),
+            &per_incident_gev(&generated.radial_energy, nr, &generated.e_inc),
         )
         .log_y()
         .caption(w1_caption(w1, "e_radial")),
