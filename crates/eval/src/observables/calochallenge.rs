@@ -1,6 +1,8 @@
 //! The CaloChallenge high-level features (paper 003 §8, the challenge's `HighLevelFeatures`):
 //! per layer the energy, the energy-weighted centres and widths in eta = r cos α and phi = r sin α,
-//! and the sparsity (fraction of the layer's voxels above threshold); per shower E_tot / E_inc.
+//! per layer the energy-weighted centre and width in r, and the sparsity (CaloChallenge 2022's
+//! definition: the fraction of the layer's voxels *below* threshold, 1 − occupied); per shower
+//! E_tot / E_inc.
 
 use calogen_data::VoxelShowers;
 use calogen_geometry::Voxelisation;
@@ -51,9 +53,9 @@ impl HighLevelFeatures {
     }
 }
 
-/// Compute the features; voxels at or below `threshold_mev` count as empty (the challenge applies
-/// its threshold before anything else). Centres and widths of an empty layer are 0, as the
-/// challenge's code gives after its 1e-16 guard.
+/// Compute the features; voxels below `threshold_mev` count as empty and a voxel exactly at it is
+/// kept (CaloChallenge 2022's `evaluate.py` zeroes `shower < min_energy` before anything else).
+/// Centres and widths of an empty layer are 0, as the challenge's code gives after its 1e-16 guard.
 pub fn high_level_features(
     showers: &VoxelShowers,
     geometry: &Voxelisation,
@@ -83,7 +85,7 @@ pub fn high_level_features(
                 (0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0usize);
             for j in a..b {
                 let x = v[j] as f64;
-                if x <= threshold_mev {
+                if !kept(x, threshold_mev) {
                     continue;
                 }
                 let c = &centres[j];
@@ -111,11 +113,18 @@ pub fn high_level_features(
                 f.width_r[k] = (sr2 / e - mr * mr).max(0.0).sqrt();
             }
             if b > a {
-                f.sparsity[k] = nz as f64 / (b - a) as f64;
+                // The challenge's sparsity is the empty fraction, `1 − mean(E > 0)` on thresholded
+                // voxels; computed from the empty count so that it is exact, not 1 − rounded.
+                f.sparsity[k] = (b - a - nz) as f64 / (b - a) as f64;
             }
         }
         f.e_inc.push(showers.incident_energy[i] as f64);
         f.e_tot.push(tot);
     }
     f
+}
+
+/// Whether a voxel of energy `x` survives the threshold: at or above it, as the challenge keeps it.
+pub fn kept(x: f64, threshold_mev: f64) -> bool {
+    x >= threshold_mev && x > 0.0
 }
