@@ -42,6 +42,7 @@ fn main() {
         } else {
             FpdKpdSizes::Challenge
         },
+        sums: Default::default(),
         seed: a.get(4).map_or(42, |x| x.parse().expect("SEED")),
     };
     let res = evaluate_calochallenge(&r, &s, &g, &cfg).expect("evaluate");

@@ -483,3 +483,24 @@ fn threshold_keeps_a_voxel_at_it_and_sparsity_is_the_empty_fraction() {
     assert_eq!(f.sparsity, vec![0.75, 0.0, 0.0, 1.0, 1.0, 0.0]);
     assert_eq!(f.voxel_energy, vec![0.25, 2.0, 0.25]);
 }
+
+/// numpy's float32 pairwise sum, which evaluate.py's E_layer and E_tot are. 2^24 + eight 1s: the
+/// eight accumulators start at 2^24, 1, …, 1; ((2^24 + 1) + 2) + (2 + 2) = 2^24 + 6 (2^24 + 1
+/// rounds to 2^24, f32 spacing being 2 there), + the ninth 1 = 2^24 + 7, a tie, rounds to even:
+/// 2^24 + 8. A sequential f32 sum loses every 1 (2^24); numpy prints 1.6777224e+07.
+/// 2^24 + 143 1s: split at 72; the first half's accumulators are 2^24 (its 8 later 1s each lost)
+/// and seven 9s: ((2^24 + 9 → 2^24 + 8) + 18) + 36 = 2^24 + 62; the second half 72; total
+/// 2^24 + 134 = 16 777 350 (numpy: 1.677735e+07; float64: 16 777 359).
+#[test]
+fn numpy_float32_pairwise_sum() {
+    use calogen_eval::observables::calochallenge::numpy_sum_f32;
+    let mut a = vec![16_777_216f32];
+    a.extend([1f32; 8]);
+    assert_eq!(numpy_sum_f32(&a), 16_777_224.0);
+    assert_eq!(a.iter().fold(0f32, |s, &x| s + x), 16_777_216.0);
+    let mut b = vec![16_777_216f32];
+    b.extend([1f32; 143]);
+    assert_eq!(numpy_sum_f32(&b), 16_777_350.0);
+    // Fewer than 8 values: in order.
+    assert_eq!(numpy_sum_f32(&[0.5, 0.25, 0.125]), 0.875);
+}

@@ -171,6 +171,7 @@ fn calochallenge(reference: &VoxelShowers, generated: &VoxelShowers) -> CaloChal
         // 20 showers a side: the challenge's 10 000–50 000-row subsamples would redraw each row
         // hundreds of times; sizes from the files keep the test quick.
         fpd_kpd: FpdKpdSizes::Scaled,
+        sums: Default::default(),
         seed: 5,
     };
     evaluate_calochallenge(reference, generated, &v, &cfg).unwrap()

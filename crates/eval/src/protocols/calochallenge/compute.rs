@@ -18,7 +18,7 @@ use crate::metrics::kernel::kpd;
 use crate::metrics::prdc::prdc;
 use crate::metrics::separation_power::separation_power_samples;
 use crate::observables::calochallenge::kept;
-use crate::observables::{high_level_features, HighLevelFeatures};
+use crate::observables::{high_level_features_with, HighLevelFeatures, Sums};
 
 /// A feature family of one layer: name, reference and generated blocks, binning.
 type Family<'a> = (&'static str, &'a [f64], &'a [f64], Vec<f64>);
@@ -101,8 +101,17 @@ pub fn evaluate_calochallenge(
     }
     let ds = dataset_of(geometry);
     let thr = config.threshold_mev;
-    let fr = high_level_features(reference, geometry, thr);
-    let fg = high_level_features(generated, geometry, thr);
+    let fr = high_level_features_with(reference, geometry, thr, config.sums);
+    let fg = high_level_features_with(generated, geometry, thr, config.sums);
+    // evaluate.py's log-binned histograms end at 10^log10(max) with the log10 of the float32
+    // maximum taken in float32. numpy's float32 log10 is a SIMD one on AVX-512 machines, not
+    // correctly rounded, so whether the largest reference entry of a layer is inside the last bin
+    // can differ from this (correctly rounded) one: one entry of the layer's histogram
+    // (docs/calochallenge-parity.md measures it).
+    let top = |max: f64| match config.sums {
+        Sums::Float32 if max > 0.0 => 10f64.powf((max as f32).log10() as f64),
+        _ => max,
+    };
     let nl = geometry.n_layers();
     let layers: Vec<usize> = (0..nl)
         .filter(|&l| geometry.layers[l].n_voxels() > 0)
@@ -135,7 +144,7 @@ pub fn evaluate_calochallenge(
         separation_power_samples(
             &fr.voxel_energy,
             &fg.voxel_energy,
-            &challenge::voxel_energy(ds, vmax),
+            &challenge::voxel_energy(ds, top(vmax)),
         )?,
     );
     let col = |b: &[f64], l| HighLevelFeatures::layer_column(b, l, nl);
@@ -149,7 +158,7 @@ pub fn evaluate_calochallenge(
             "e_layer",
             &fr.e_layer,
             &fg.e_layer,
-            challenge::layer_energy(ds, emax),
+            challenge::layer_energy(ds, top(emax)),
         )];
         if alpha.contains(&l) {
             items.extend([

@@ -44,6 +44,7 @@ impl Protocol for CaloChallenge {
             classifier_epochs: options.classifier_epochs,
             prdc_showers: options.prdc_showers,
             fpd_kpd: options.fpd_kpd,
+            sums: Default::default(),
             seed: options.seed,
         };
         let calochallenge = evaluate_calochallenge(reference, generated, geometry, &cfg)?;

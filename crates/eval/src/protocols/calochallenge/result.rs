@@ -8,6 +8,7 @@ use serde::Serialize;
 use crate::classifier::{ClassifierScore, ResNetScore};
 use crate::metrics::frechet::FpdConfig;
 use crate::metrics::kernel::KpdConfig;
+use crate::observables::Sums;
 use crate::report::Figure;
 
 #[derive(Debug, Clone, Serialize)]
@@ -20,6 +21,8 @@ pub struct CaloChallengeConfig {
     pub prdc_showers: usize,
     /// Subsample sizes of FPD and KPD.
     pub fpd_kpd: FpdKpdSizes,
+    /// Energy sums in float32 as numpy makes them (the challenge's numbers) or in float64.
+    pub sums: Sums,
     pub seed: u64,
 }
 
