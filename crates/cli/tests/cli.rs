@@ -363,6 +363,8 @@ fn evaluate_calochallenge_on_voxels() {
             "0",
             "--resnet-epochs",
             "1",
+            "--fpd-kpd-sizes",
+            "scaled",
             "--reference-showers",
             "0..20",
             "--generated-showers",

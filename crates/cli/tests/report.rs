@@ -124,6 +124,8 @@ fn calochallenge_report_shows_every_plot() {
             "0",
             "--prdc-showers",
             "0",
+            "--fpd-kpd-sizes",
+            "scaled",
         ],
     );
     let srcs = check_report(
@@ -136,13 +138,15 @@ fn calochallenge_report_shows_every_plot() {
             "layer_correlation_diff",
         ],
     );
-    // The six per-layer features at the shower maximum.
+    // The eight per-layer features at the shower maximum.
     for key in [
         "e_layer_",
         "ec_eta_",
         "ec_phi_",
         "width_eta_",
         "width_phi_",
+        "ec_r_",
+        "width_r_",
         "sparsity_",
     ] {
         assert!(

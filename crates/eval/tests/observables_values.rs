@@ -314,9 +314,10 @@ fn high_level_features_of_a_hand_made_voxel_shower() {
     let mut v = VoxelShowers::new(9);
     // Layer 0: voxel 3 (α −π/4, r 15: eta C, phi −C with C = 15/√2) 2 MeV; voxel 4 (α π/4, r 5:
     // eta c, phi c with c = 5/√2) 1 MeV; voxel 0 0.0625 MeV (below the 0.25 MeV threshold) and
-    // voxel 7 0.25 MeV (at threshold: dropped). Layer 1: voxel 8, 2 MeV.
+    // voxel 7 0.125 MeV (also below). Layer 1: voxel 8, 2 MeV. (A voxel exactly at the threshold
+    // is the next test's.)
     let mut s = [0f32; 9];
-    (s[3], s[4], s[0], s[7], s[8]) = (2.0, 1.0, 0.0625, 0.25, 2.0);
+    (s[3], s[4], s[0], s[7], s[8]) = (2.0, 1.0, 0.0625, 0.125, 2.0);
     v.push(&s, 10.0);
     v.push(&[0.0; 9], 20.0); // an empty shower
     let f = high_level_features(&v, &g, 0.25);
@@ -365,9 +366,10 @@ fn high_level_features_of_a_hand_made_voxel_shower() {
         &row([10.0 * SQRT_2 / 3.0, 0.0, 0.0]),
         1e-10,
     );
-    // Sparsity = fraction of the layer's voxels above threshold: 2 of 8, 1 of 1, and 0 for a
-    // layer without voxels; the empty shower 0 everywhere. Ratios of small integers: exact.
-    assert_eq!(f.sparsity, vec![0.25, 1.0, 0.0, 0.0, 0.0, 0.0]);
+    // Sparsity = CaloChallenge 2022's empty fraction, 1 − occupied: 6 of 8 empty, 0 of 1, and 0
+    // for a layer without voxels (the challenge skips it); the empty shower 8/8 and 1/1 empty.
+    // Ratios of small integers: exact.
+    assert_eq!(f.sparsity, vec![0.75, 0.0, 0.0, 1.0, 1.0, 0.0]);
     assert_eq!(f.e_tot, vec![5.0, 0.0]);
     assert_eq!(f.e_inc, vec![10.0, 20.0]);
     assert_eq!(f.etot_over_einc(), vec![0.5, 0.0]);
@@ -455,4 +457,50 @@ fn kl_divergence_of_two_bin_histograms() {
         tol,
     );
     assert_eq!(kl_divergence(&[1.0, 1.0], &[0.0, 1.0]), f64::INFINITY);
+}
+
+/// The challenge zeroes `shower < min_energy`, so a voxel exactly at the threshold is kept, and its
+/// sparsity is `1 − mean(E > 0)` of the thresholded layer.
+#[test]
+fn threshold_keeps_a_voxel_at_it_and_sparsity_is_the_empty_fraction() {
+    let g = toy_voxelisation();
+    let mut v = VoxelShowers::new(9);
+    // Shower 0: voxel 0 exactly at the 0.25 MeV threshold (kept), voxel 3 2 MeV, voxel 5 just
+    // below (0.2499, dropped); layer 1's voxel 8 exactly at threshold (kept).
+    let mut s = [0f32; 9];
+    (s[0], s[3], s[5], s[8]) = (0.25, 2.0, 0.2499, 0.25);
+    v.push(&s, 10.0);
+    // Shower 1: layer 1's voxel just below (dropped), layer 0 empty.
+    let mut s = [0f32; 9];
+    s[8] = 0.2499;
+    v.push(&s, 10.0);
+    let f = high_level_features(&v, &g, 0.25);
+    // Layer energies: 0.25 + 2 and 0.25; shower 1 nothing. Sums of dyadic f32 values: exact.
+    assert_eq!(f.e_layer, vec![2.25, 0.25, 0.0, 0.0, 0.0, 0.0]);
+    assert_eq!(f.e_tot, vec![2.5, 0.0]);
+    // Sparsity: layer 0 has 2 of 8 kept → 6/8 empty; layer 1 its one voxel kept → 0; shower 1:
+    // all empty → 1 and 1; layer 2 has no voxels → 0.
+    assert_eq!(f.sparsity, vec![0.75, 0.0, 0.0, 1.0, 1.0, 0.0]);
+    assert_eq!(f.voxel_energy, vec![0.25, 2.0, 0.25]);
+}
+
+/// numpy's float32 pairwise sum, which evaluate.py's E_layer and E_tot are. 2^24 + eight 1s: the
+/// eight accumulators start at 2^24, 1, …, 1; ((2^24 + 1) + 2) + (2 + 2) = 2^24 + 6 (2^24 + 1
+/// rounds to 2^24, f32 spacing being 2 there), + the ninth 1 = 2^24 + 7, a tie, rounds to even:
+/// 2^24 + 8. A sequential f32 sum loses every 1 (2^24); numpy prints 1.6777224e+07.
+/// 2^24 + 143 1s: split at 72; the first half's accumulators are 2^24 (its 8 later 1s each lost)
+/// and seven 9s: ((2^24 + 9 → 2^24 + 8) + 18) + 36 = 2^24 + 62; the second half 72; total
+/// 2^24 + 134 = 16 777 350 (numpy: 1.677735e+07; float64: 16 777 359).
+#[test]
+fn numpy_float32_pairwise_sum() {
+    use calogen_eval::observables::calochallenge::numpy_sum_f32;
+    let mut a = vec![16_777_216f32];
+    a.extend([1f32; 8]);
+    assert_eq!(numpy_sum_f32(&a), 16_777_224.0);
+    assert_eq!(a.iter().fold(0f32, |s, &x| s + x), 16_777_216.0);
+    let mut b = vec![16_777_216f32];
+    b.extend([1f32; 143]);
+    assert_eq!(numpy_sum_f32(&b), 16_777_350.0);
+    // Fewer than 8 values: in order.
+    assert_eq!(numpy_sum_f32(&[0.5, 0.25, 0.125]), 0.875);
 }

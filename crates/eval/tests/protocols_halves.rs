@@ -5,6 +5,7 @@
 use std::path::PathBuf;
 
 use calogen_data::{CellShowers, ShowerBatch, VoxelShowers};
+use calogen_eval::protocols::calochallenge::FpdKpdSizes;
 use calogen_eval::protocols::{
     evaluate_calochallenge, evaluate_caloclouds, evaluate_calohadronic, CaloChallengeConfig,
     CaloChallengeResult, CaloCloudsConfig, CaloCloudsResult, CaloHadronicConfig,
@@ -167,6 +168,10 @@ fn calochallenge(reference: &VoxelShowers, generated: &VoxelShowers) -> CaloChal
         threshold_mev: v.threshold_mev,
         classifier_epochs: 0,
         prdc_showers: 20,
+        // 20 showers a side: the challenge's 10 000–50 000-row subsamples would redraw each row
+        // hundreds of times; sizes from the files keep the test quick.
+        fpd_kpd: FpdKpdSizes::Scaled,
+        sums: Default::default(),
         seed: 5,
     };
     evaluate_calochallenge(reference, generated, &v, &cfg).unwrap()
@@ -229,6 +234,9 @@ fn calochallenge_sees_a_one_bin_radial_shift() {
     for k in ["width_eta", "width_phi"] {
         assert!(sp(&r, k) > 0.53, "{k} {}", sp(&r, k));
     }
+    // The centre in r moves out by about a bin (4.65 mm) in 0.42 mm bins: far apart.
+    assert!(sp(&r, "ec_r") > 0.5, "ec_r {}", sp(&r, "ec_r"));
+    assert!(r.separation_power.contains_key("width_r_44"));
     let kpd = r.kpd.as_ref().unwrap().value;
     assert!(kpd > 0.2, "KPD {kpd}");
     let p = r.prdc.as_ref().unwrap();

@@ -12,6 +12,7 @@ use anyhow::{bail, Context, Result};
 use calogen_data::atomic::{self, AtomicDir};
 use calogen_data::VoxelShowers;
 use calogen_data::{CellShowers, ShowerBatch, ShowerFileOptions};
+use calogen_eval::protocols::calochallenge::FpdKpdSizes;
 use calogen_eval::protocols::{checks, Evaluation, Input, Loaded, Options, Run, VoxelClassifier};
 use calogen_geometry::{
     project_points_to_voxels, CellProjector, Geometry, OutsideReport, PlanarGeometry, Voxelisation,
@@ -75,6 +76,11 @@ pub struct Args {
     /// Showers per side for precision/recall/density/coverage, calochallenge protocol (0 skips).
     #[arg(long, default_value_t = 10_000)]
     pub prdc_showers: usize,
+    /// FPD/KPD subsample sizes, calochallenge protocol: `challenge` (evaluate.py's jetnet calls,
+    /// 10 000–50 000 rows for FPD, 10 000 for KPD, drawn with replacement) or `scaled` (from the
+    /// file sizes: cheaper on small files, not the community's number).
+    #[arg(long, default_value = "challenge", value_parser = ["challenge", "scaled"])]
+    pub fpd_kpd_sizes: String,
     #[arg(long, default_value_t = 42)]
     pub seed: u64,
     /// Skip the PNG plots (plots/) and report.html; metrics.json and report.md are still written.
@@ -339,6 +345,11 @@ pub fn run(args: Args) -> Result<()> {
         classifier_repeats: args.classifier_repeats,
         classifier_epochs: args.classifier_epochs,
         prdc_showers: args.prdc_showers,
+        fpd_kpd: if args.fpd_kpd_sizes == "scaled" {
+            FpdKpdSizes::Scaled
+        } else {
+            FpdKpdSizes::Challenge
+        },
         voxel_classifier: (args.resnet_epochs > 0).then_some(&resnet as &dyn VoxelClassifier),
     };
     let evaluation = protocol.evaluate(&reference, &generated, &geometry, &options)?;

@@ -9,13 +9,14 @@ use crate::error::{EvalError, Result};
 use crate::metrics::auc::{jsd_from_bce, roc_auc, IsotonicRegression};
 use crate::rng::SeededSampler;
 
-/// Which epoch's weights are kept.
+/// Which epoch's weights are kept; judged on the selection set, never on the scored one.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 pub enum Selection {
-    /// Lowest loss on the validation set (CaloClouds II).
-    ValidationLoss,
-    /// Highest accuracy on the test set (what the CaloChallenge's code does).
-    TestAccuracy,
+    /// Lowest loss on the selection set (CaloClouds II's validation set).
+    Loss,
+    /// Highest accuracy on the selection set, stopping early at 100 % (CaloChallenge 2022's
+    /// `evaluate.py`, whose selection set it calls "test").
+    Accuracy,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -24,13 +25,13 @@ pub struct ClassifierConfig {
     pub learning_rate: f32,
     pub batch: usize,
     pub epochs: usize,
-    /// Train, validation and test fractions.
+    /// Train, selection and scored fractions (each class is cut in these fractions).
     pub split: [f64; 3],
     pub selection: Selection,
     /// Standardise each input with the training set's mean and standard deviation.
     pub standardise: bool,
-    /// Calibrate the test probabilities by isotonic regression fitted on the validation set before
-    /// the JSD (the challenge's choice).
+    /// Calibrate the scored set's probabilities by isotonic regression fitted on the selection set
+    /// before AUC and JSD (CaloChallenge 2022); the uncalibrated AUC is reported beside.
     pub calibrate: bool,
     pub seed: u64,
 }
@@ -44,23 +45,26 @@ impl ClassifierConfig {
             batch: 256,
             epochs: 10,
             split: [0.8, 0.1, 0.1],
-            selection: Selection::ValidationLoss,
+            selection: Selection::Loss,
             standardise: true,
             calibrate: false,
             seed,
         }
     }
 
-    /// Paper 003 §8: two hidden layers of 2048, LeakyReLU, Adam 2e-4, batch 1000, up to 50 epochs,
-    /// best test accuracy, isotonic calibration; 60/20/20 split.
+    /// CaloChallenge 2022's `evaluate.py` defaults: `DNN(num_layer=2, num_hidden=2048)` is an input
+    /// layer to 2048 followed by `num_layer` more 2048 → 2048 layers, so three hidden layers of
+    /// 2048, LeakyReLU, no dropout; Adam 2e-4, batch 1000, up to 50 epochs; 60/20/20 split; the
+    /// epoch of best accuracy on the selection set ("test"), isotonic calibration fitted on it,
+    /// AUC and JSD on the third set ("validation") that neither touched.
     pub fn calochallenge(seed: u64) -> Self {
         Self {
-            hidden: vec![2048, 2048],
+            hidden: vec![2048, 2048, 2048],
             learning_rate: 2e-4,
             batch: 1000,
             epochs: 50,
             split: [0.6, 0.2, 0.2],
-            selection: Selection::TestAccuracy,
+            selection: Selection::Accuracy,
             standardise: false,
             calibrate: true,
             seed,
@@ -70,16 +74,37 @@ impl ClassifierConfig {
 
 #[derive(Debug, Clone, Serialize)]
 pub struct ClassifierScore {
-    /// ROC AUC on the test set (of the calibrated probabilities when calibrating).
+    /// ROC AUC on the scored ("test") set, of the calibrated probabilities when calibrating.
     pub auc: f64,
-    /// (ln 2 − BCE) / ln 2 on the test set: 0 for indistinguishable samples, 1 for separable.
+    /// (ln 2 − BCE) / ln 2 on the scored set: 0 for indistinguishable samples, 1 for separable.
     pub jsd: f64,
+    /// ROC AUC of the network's own probabilities on the scored set (equal to `auc` without
+    /// calibration).
+    pub auc_uncalibrated: f64,
+    /// Accuracy (probability > 0.5, uncalibrated) on the scored set.
     pub test_accuracy: f64,
     pub best_epoch: usize,
     pub n_train: usize,
+    /// Showers that chose the epoch and fitted the calibration (the challenge's "test" set).
     pub n_validation: usize,
+    /// Showers scored, untouched by training, epoch choice and calibration (the challenge's
+    /// "validation" set).
     pub n_test: usize,
     pub n_parameters: usize,
+    /// Why the score may not mean what it seems: a calibration that collapsed to a constant, an
+    /// accuracy at chance.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub warnings: Vec<String>,
+}
+
+/// The three disjoint sets of a classifier test, as row indices.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Sets {
+    pub train: Vec<usize>,
+    /// Picks the epoch and fits the calibration.
+    pub selection: Vec<usize>,
+    /// Is scored, and does nothing else.
+    pub scored: Vec<usize>,
 }
 
 /// Train on `reference` (label 0) against `generated` (label 1), both `n × n_features` row-major,
@@ -121,43 +146,78 @@ pub fn train_and_score_with(
             message: format!("needs at least 10 showers of each kind, got {n_ref} and {n_gen}"),
         });
     }
-    // Rows as f32, labels, then a seeded shuffle that fixes the split.
-    let mut x: Vec<f32> = reference
-        .iter()
-        .chain(generated)
-        .map(|&v| v as f32)
-        .collect();
-    if x.iter().any(|v| !v.is_finite()) {
-        return Err(EvalError::Invalid {
-            what: "classifier",
-            message: "inputs must be finite".into(),
-        });
-    }
-    let y: Vec<f32> = (0..n).map(|i| (i >= n_ref) as u8 as f32).collect();
+    let x: Vec<f64> = reference.iter().chain(generated).copied().collect();
+    let y: Vec<bool> = (0..n).map(|i| i >= n_ref).collect();
     let mut rng = SeededSampler::new(config.seed);
-    // Stratified split: each class is shuffled and cut in the same fractions, so even a small test
-    // set holds both classes (AUC needs them).
-    let (mut train, mut val, mut test) = (Vec::new(), Vec::new(), Vec::new());
+    // Stratified split: each class is shuffled and cut in the same fractions, so even a small
+    // scored set holds both classes (AUC needs them).
+    let mut sets = Sets {
+        train: Vec::new(),
+        selection: Vec::new(),
+        scored: Vec::new(),
+    };
     for class in [0..n_ref, n_ref..n] {
         let mut idx: Vec<usize> = class.collect();
         shuffle(&mut idx, &mut rng);
         let m = idx.len();
         let a = ((config.split[0] * m as f64).round() as usize).min(m);
         let b = (a + (config.split[1] * m as f64).round() as usize).min(m);
-        train.extend_from_slice(&idx[..a]);
-        val.extend_from_slice(&idx[a..b]);
-        test.extend_from_slice(&idx[b..]);
+        sets.train.extend_from_slice(&idx[..a]);
+        sets.selection.extend_from_slice(&idx[a..b]);
+        sets.scored.extend_from_slice(&idx[b..]);
     }
-    if test.is_empty() || val.is_empty() && config.calibrate {
-        return Err(EvalError::Invalid {
-            what: "classifier",
-            message: "too few showers for a validation and a test set".into(),
-        });
+    score_sets(&x, &y, n_features, &sets, config, &mut rng, pb)
+}
+
+/// Train on `sets.train`, keep the epoch that `sets.selection` prefers, fit the calibration on
+/// `sets.selection`, and score `sets.scored` only: the scored rows and their labels are read after
+/// everything else is fixed, so the score is unbiased.
+pub fn train_and_score_sets(
+    rows: &[f64],
+    labels: &[bool],
+    n_features: usize,
+    sets: &Sets,
+    config: &ClassifierConfig,
+    rng: &mut SeededSampler,
+) -> Result<ClassifierScore> {
+    score_sets(
+        rows,
+        labels,
+        n_features,
+        sets,
+        config,
+        rng,
+        &ProgressBar::hidden(),
+    )
+}
+
+/// [`train_and_score_sets`] advancing `pb` by one per epoch.
+fn score_sets(
+    rows: &[f64],
+    labels: &[bool],
+    n_features: usize,
+    sets: &Sets,
+    config: &ClassifierConfig,
+    rng: &mut SeededSampler,
+    pb: &ProgressBar,
+) -> Result<ClassifierScore> {
+    let invalid = |message: &str| EvalError::Invalid {
+        what: "classifier",
+        message: message.into(),
+    };
+    let mut x: Vec<f32> = rows.iter().map(|&v| v as f32).collect();
+    if x.iter().any(|v| !v.is_finite()) {
+        return Err(invalid("inputs must be finite"));
     }
-    let (train, val, test) = (&train[..], &val[..], &test[..]);
+    if sets.train.is_empty() || sets.scored.is_empty() || sets.selection.is_empty() {
+        return Err(invalid(
+            "too few showers for a training, a selection and a scored set",
+        ));
+    }
     if config.standardise {
-        standardise(&mut x, n_features, train);
+        standardise(&mut x, n_features, &sets.train);
     }
+    let y: Vec<f32> = labels.iter().map(|&b| b as u8 as f32).collect();
     let gather = |idx: &[usize]| -> (Vec<f32>, Vec<f32>) {
         let mut xs = Vec::with_capacity(idx.len() * n_features);
         for &i in idx {
@@ -165,66 +225,99 @@ pub fn train_and_score_with(
         }
         (xs, idx.iter().map(|&i| y[i]).collect())
     };
-    let (x_val, y_val) = gather(val);
-    let (x_test, y_test) = gather(test);
+    let (x_sel, y_sel) = gather(&sets.selection);
 
     let mut sizes = vec![n_features];
     sizes.extend_from_slice(&config.hidden);
     sizes.push(1);
     let mut net = Mlp::new(&sizes, config.seed ^ 0x5EED);
     let mut best: Option<(f64, usize, Mlp)> = None;
-    let mut train_order = train.to_vec();
+    let mut train_order = sets.train.clone();
     for epoch in 0..config.epochs {
-        shuffle(&mut train_order, &mut rng);
+        shuffle(&mut train_order, rng);
         for batch in train_order.chunks(config.batch) {
             let (xb, yb) = gather(batch);
             net.forward(&xb);
             net.backward_and_step(&xb, &yb, config.learning_rate);
         }
+        let logits = net.clone().predict_logits(&x_sel, 4096);
         let figure = match config.selection {
-            Selection::ValidationLoss => {
-                -mean_bce(&net.clone().predict_logits(&x_val, 4096), &y_val)
-            }
-            Selection::TestAccuracy => {
-                accuracy(&net.clone().predict_logits(&x_test, 4096), &y_test)
-            }
+            Selection::Loss => -mean_bce(&logits, &y_sel),
+            Selection::Accuracy => accuracy(&logits, &y_sel),
         };
         if best.as_ref().is_none_or(|(f, _, _)| figure > *f) {
             best = Some((figure, epoch, net.clone()));
         }
         pb.inc(1);
+        // evaluate.py stops once the selection set is classified perfectly.
+        if config.selection == Selection::Accuracy && figure == 1.0 {
+            break;
+        }
     }
-    let (_, best_epoch, mut net) = best.ok_or_else(|| EvalError::Invalid {
-        what: "classifier",
-        message: "zero epochs".into(),
-    })?;
+    let (_, best_epoch, mut net) = best.ok_or_else(|| invalid("zero epochs"))?;
 
     let sigmoid = |z: &f32| 1.0 / (1.0 + (-(*z as f64)).exp());
-    let test_logits = net.predict_logits(&x_test, 4096);
-    let test_accuracy = accuracy(&test_logits, &y_test);
-    let mut p_test: Vec<f64> = test_logits.iter().map(sigmoid).collect();
-    if config.calibrate {
-        let p_val: Vec<f64> = net
-            .predict_logits(&x_val, 4096)
+    // Everything about the network and its calibration is fixed before the scored set is read.
+    let calibration = if config.calibrate {
+        let p_sel: Vec<f64> = net
+            .predict_logits(&x_sel, 4096)
             .iter()
             .map(sigmoid)
             .collect();
-        let yv: Vec<f64> = y_val.iter().map(|&v| v as f64).collect();
-        let iso = IsotonicRegression::fit(&p_val, &yv, None, 1e-6, 1.0 - 1e-6)?;
-        p_test = iso.predict_all(&p_test);
+        let ys: Vec<f64> = y_sel.iter().map(|&v| v as f64).collect();
+        Some(IsotonicRegression::fit(
+            &p_sel,
+            &ys,
+            None,
+            1e-6,
+            1.0 - 1e-6,
+        )?)
+    } else {
+        None
+    };
+    let (x_scored, y_scored) = gather(&sets.scored);
+    let logits = net.predict_logits(&x_scored, 4096);
+    let test_accuracy = accuracy(&logits, &y_scored);
+    let p_raw: Vec<f64> = logits.iter().map(sigmoid).collect();
+    let truth: Vec<bool> = y_scored.iter().map(|&v| v > 0.5).collect();
+    let auc_uncalibrated = roc_auc(&p_raw, &truth)?;
+    let p = match &calibration {
+        Some(iso) => iso.predict_all(&p_raw),
+        None => p_raw,
+    };
+    let auc = roc_auc(&p, &truth)?;
+    let bce = crate::metrics::auc::binary_cross_entropy(&p, &truth)?;
+    let mut warnings = Vec::new();
+    let (lo, hi) = p
+        .iter()
+        .fold((f64::MAX, f64::MIN), |(a, b), &v| (a.min(v), b.max(v)));
+    if calibration.is_some() && hi - lo <= 0.0 {
+        warnings.push(format!(
+            "the isotonic calibration collapsed to the constant {lo:.4}: the calibrated AUC 0.5 \
+             is a consequence, not a measurement (uncalibrated AUC {auc_uncalibrated:.4})"
+        ));
     }
-    let labels: Vec<bool> = y_test.iter().map(|&v| v > 0.5).collect();
-    let auc = roc_auc(&p_test, &labels)?;
-    let bce = crate::metrics::auc::binary_cross_entropy(&p_test, &labels)?;
+    // Chance: within two binomial standard deviations, 0.5/√n, of one half.
+    let sigma = 0.5 / (truth.len() as f64).sqrt();
+    if (test_accuracy - 0.5).abs() <= 2.0 * sigma {
+        warnings.push(format!(
+            "accuracy on the {} scored showers is {test_accuracy:.4}, at chance (0.5 ± {:.4}): \
+             the classifier did not tell the samples apart",
+            truth.len(),
+            2.0 * sigma
+        ));
+    }
     Ok(ClassifierScore {
         auc,
         jsd: jsd_from_bce(bce),
+        auc_uncalibrated,
         test_accuracy,
         best_epoch,
-        n_train: train.len(),
-        n_validation: val.len(),
-        n_test: test.len(),
+        n_train: sets.train.len(),
+        n_validation: sets.selection.len(),
+        n_test: sets.scored.len(),
         n_parameters: net.n_parameters(),
+        warnings,
     })
 }
 
@@ -331,5 +424,91 @@ mod tests {
         let pb = ProgressBar::hidden();
         train_and_score_with(&a, &b, 2, &cfg, &pb).unwrap();
         assert_eq!(pb.position(), 7);
+    }
+
+    /// The scored set must take no part in choosing the epoch or fitting the calibration: flipping
+    /// its labels then leaves the network and the calibration as they were, so the best epoch is
+    /// the same and both AUCs become exactly 1 − AUC. Were the epoch chosen on the scored set
+    /// (calogen before CaloChallenge 2022 parity), the argmax of its accuracy would become the
+    /// argmin; were the calibration fitted on it, the flipped isotonic fit would collapse to a
+    /// constant and the AUC to 0.5.
+    #[test]
+    fn scored_set_takes_no_part_in_epoch_choice_or_calibration() {
+        let mut rng = SeededSampler::new(7);
+        let a = gaussian(&mut rng, 500, 3, 0.0);
+        let b = gaussian(&mut rng, 500, 3, 0.5);
+        let x: Vec<f64> = a.iter().chain(&b).copied().collect();
+        let y: Vec<bool> = (0..1000).map(|i| i >= 500).collect();
+        // Per class: rows 0–299 train, 300–399 selection, 400–499 scored.
+        let pick = |r: std::ops::Range<usize>| -> Vec<usize> {
+            r.clone().chain(r.start + 500..r.end + 500).collect()
+        };
+        let sets = Sets {
+            train: pick(0..300),
+            selection: pick(300..400),
+            scored: pick(400..500),
+        };
+        let mut cfg = ClassifierConfig::calochallenge(5);
+        cfg.hidden = vec![16, 16, 16];
+        cfg.epochs = 8;
+        cfg.batch = 50;
+        cfg.learning_rate = 3e-3;
+        let run = |labels: &[bool]| {
+            train_and_score_sets(&x, labels, 3, &sets, &cfg, &mut SeededSampler::new(9)).unwrap()
+        };
+        let s = run(&y);
+        let mut flipped = y.clone();
+        for &i in &sets.scored {
+            flipped[i] = !flipped[i];
+        }
+        let f = run(&flipped);
+        assert_eq!(s.best_epoch, f.best_epoch, "{s:?} {f:?}");
+        // Rank statistics of identical scores with complementary labels: exact up to the
+        // rounding of the AUC's sums, 1e-12.
+        assert!((s.auc + f.auc - 1.0).abs() < 1e-12, "{s:?} {f:?}");
+        assert!((s.auc_uncalibrated + f.auc_uncalibrated - 1.0).abs() < 1e-12);
+        assert!(s.auc > 0.6, "a half-σ shift in 3 features is found: {s:?}");
+        assert_eq!((s.n_train, s.n_validation, s.n_test), (600, 200, 200));
+    }
+
+    /// evaluate.py's `DNN(num_layer=2, num_hidden=2048, input_dim)`: Linear(input, 2048), then two
+    /// Linear(2048, 2048), then Linear(2048, 1). On dataset 2's 6 480 voxels + log10 E_inc that is
+    /// 6481·2048 + 2048 + 2·(2048² + 2048) + 2049 = 21 669 889 parameters; on the 362 high-level
+    /// features 362·2048 + 2048 + 2·(2048² + 2048) + 2049 = 9 138 177.
+    #[test]
+    fn challenge_dnn_has_three_hidden_layers_of_2048() {
+        let cfg = ClassifierConfig::calochallenge(0);
+        assert_eq!(cfg.hidden, vec![2048, 2048, 2048]);
+        let count = |n_in: usize| {
+            let mut sizes = vec![n_in];
+            sizes.extend_from_slice(&cfg.hidden);
+            sizes.push(1);
+            Mlp::new(&sizes, 0).n_parameters()
+        };
+        assert_eq!(count(6481), 21_669_889);
+        assert_eq!(count(362), 9_138_177);
+    }
+
+    /// A calibration fitted on a selection set of one class is the constant 1e-6, so every
+    /// calibrated probability ties and the AUC is 0.5 by construction: the score says so. Two
+    /// samples of one distribution leave the accuracy at chance, which it also says.
+    #[test]
+    fn collapsed_calibration_and_chance_accuracy_are_warned_about() {
+        let mut rng = SeededSampler::new(3);
+        let x = gaussian(&mut rng, 600, 2, 0.0);
+        let y: Vec<bool> = (0..600).map(|i| i % 2 == 1).collect();
+        let sets = Sets {
+            train: (0..400).collect(),
+            selection: (400..500).filter(|i| i % 2 == 0).collect(),
+            scored: (500..600).collect(),
+        };
+        let mut cfg = ClassifierConfig::calochallenge(1);
+        cfg.hidden = vec![8];
+        cfg.epochs = 2;
+        cfg.batch = 100;
+        let s = train_and_score_sets(&x, &y, 2, &sets, &cfg, &mut SeededSampler::new(2)).unwrap();
+        assert_eq!(s.auc, 0.5, "{s:?}");
+        assert!(s.warnings.iter().any(|w| w.contains("collapsed")), "{s:?}");
+        assert!(s.warnings.iter().any(|w| w.contains("at chance")), "{s:?}");
     }
 }

@@ -132,7 +132,8 @@ pub mod challenge {
     }
 
     impl Dataset {
-        fn is_ds1(self) -> bool {
+        /// Dataset 1 (photons or pions), whose incident energies are discrete.
+        pub fn is_ds1(self) -> bool {
             matches!(self, Dataset::Ds1Photons | Dataset::Ds1Pions)
         }
     }

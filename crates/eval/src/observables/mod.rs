@@ -8,5 +8,5 @@ pub mod calochallenge;
 pub mod cells;
 pub mod shape;
 
-pub use calochallenge::{high_level_features, HighLevelFeatures};
+pub use calochallenge::{high_level_features, high_level_features_with, HighLevelFeatures, Sums};
 pub use cells::{cell_observables, CellObservables, ProfileEdges};

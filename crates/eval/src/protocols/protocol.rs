@@ -8,6 +8,7 @@ use serde::Serialize;
 use crate::classifier::ResNetScore;
 use crate::error::Result;
 use crate::metrics::stats::MeanStd;
+use crate::protocols::calochallenge::FpdKpdSizes;
 use crate::report::Figure;
 
 /// An evaluation protocol: two shower samples of one geometry in, a typed result out, which
@@ -133,6 +134,8 @@ pub struct Options<'a> {
     pub classifier_epochs: usize,
     /// calochallenge: showers per side for PRDC (0 skips it).
     pub prdc_showers: usize,
+    /// calochallenge: FPD/KPD subsample sizes (the challenge's by default).
+    pub fpd_kpd: FpdKpdSizes,
     /// calochallenge: a classifier on the voxels supplied from outside this crate (the 3D ResNet).
     pub voxel_classifier: Option<&'a dyn VoxelClassifier>,
 }
@@ -146,6 +149,7 @@ impl Options<'_> {
             classifier_repeats: 10,
             classifier_epochs: 50,
             prdc_showers: 10_000,
+            fpd_kpd: FpdKpdSizes::Challenge,
             voxel_classifier: None,
         }
     }

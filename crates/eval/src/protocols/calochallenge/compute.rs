@@ -12,12 +12,13 @@ use crate::classifier::{train_and_score, ClassifierConfig};
 use crate::error::{EvalError, Result};
 use crate::linalg::RowMatrix;
 use crate::metrics::correlation::pearson_matrix;
-use crate::metrics::frechet::{fpd, FpdConfig};
+use crate::metrics::frechet::fpd;
 use crate::metrics::histogram::challenge::{self, Dataset};
-use crate::metrics::kernel::{kpd, KpdConfig};
+use crate::metrics::kernel::kpd;
 use crate::metrics::prdc::prdc;
 use crate::metrics::separation_power::separation_power_samples;
-use crate::observables::{high_level_features, HighLevelFeatures};
+use crate::observables::calochallenge::kept;
+use crate::observables::{high_level_features_with, HighLevelFeatures, Sums};
 
 /// A feature family of one layer: name, reference and generated blocks, binning.
 type Family<'a> = (&'static str, &'a [f64], &'a [f64], Vec<f64>);
@@ -32,11 +33,14 @@ pub fn dataset_of(geometry: &Voxelisation) -> Dataset {
     }
 }
 
-/// High-level classifier inputs as the challenge prepares them: log10 E_inc, log10 of the layer
-/// energies (+1e-8), and the centres and widths in eta and phi of every layer with voxels.
-fn high_level_rows(f: &HighLevelFeatures, layers: &[usize]) -> (Vec<f64>, usize) {
+/// High-level inputs of the classifier and of FPD/KPD in CaloChallenge 2022's order and scale
+/// (`prepare_high_data_for_classifier`): log10 E_inc, log10(E_layer + 1e-8) per layer, the
+/// centres and widths in eta and phi of the layers binned in alpha divided by 100, log10(E_tot +
+/// 1e-8), the sparsity per layer, and the centre and width in r per layer divided by 100
+/// (362 features on dataset 2).
+fn high_level_rows(f: &HighLevelFeatures, layers: &[usize], alpha: &[usize]) -> (Vec<f64>, usize) {
     let nl = f.n_layers;
-    let width = 1 + 5 * layers.len();
+    let width = 2 + 4 * layers.len() + 4 * alpha.len();
     let mut out = Vec::with_capacity(f.len() * width);
     for i in 0..f.len() {
         out.push(f.e_inc[i].log10());
@@ -44,28 +48,38 @@ fn high_level_rows(f: &HighLevelFeatures, layers: &[usize]) -> (Vec<f64>, usize)
             out.push((f.e_layer[i * nl + l] + 1e-8).log10());
         }
         for block in [&f.ec_eta, &f.ec_phi, &f.width_eta, &f.width_phi] {
+            for &l in alpha {
+                out.push(block[i * nl + l] / 1e2);
+            }
+        }
+        out.push((f.e_tot[i] + 1e-8).log10());
+        for &l in layers {
+            out.push(f.sparsity[i * nl + l]);
+        }
+        for block in [&f.ec_r, &f.width_r] {
             for &l in layers {
-                out.push(block[i * nl + l]);
+                out.push(block[i * nl + l] / 1e2);
             }
         }
     }
     (out, width)
 }
 
-/// Low-level inputs: voxels / E_inc (after the threshold) and log10 E_inc.
+/// Low-level inputs as the challenge orders them: log10 E_inc, then voxels / E_inc after the
+/// threshold (kept at or above it).
 fn low_level_rows(v: &VoxelShowers, threshold: f64) -> (Vec<f64>, usize) {
     let width = v.n_voxels + 1;
     let mut out = Vec::with_capacity(v.len() * width);
     for i in 0..v.len() {
         let e = v.incident_energy[i] as f64;
+        out.push(e.log10());
         out.extend(v.shower(i).iter().map(|&x| {
-            if (x as f64) > threshold {
+            if kept(x as f64, threshold) {
                 x as f64 / e
             } else {
                 0.0
             }
         }));
-        out.push(e.log10());
     }
     (out, width)
 }
@@ -87,11 +101,27 @@ pub fn evaluate_calochallenge(
     }
     let ds = dataset_of(geometry);
     let thr = config.threshold_mev;
-    let fr = high_level_features(reference, geometry, thr);
-    let fg = high_level_features(generated, geometry, thr);
+    let fr = high_level_features_with(reference, geometry, thr, config.sums);
+    let fg = high_level_features_with(generated, geometry, thr, config.sums);
+    // evaluate.py's log-binned histograms end at 10^log10(max) with the log10 of the float32
+    // maximum taken in float32. numpy's float32 log10 is a SIMD one on AVX-512 machines, not
+    // correctly rounded, so whether the largest reference entry of a layer is inside the last bin
+    // can differ from this (correctly rounded) one: one entry of the layer's histogram
+    // (docs/calochallenge-parity.md measures it).
+    let top = |max: f64| match config.sums {
+        Sums::Float32 if max > 0.0 => 10f64.powf((max as f32).log10() as f64),
+        _ => max,
+    };
     let nl = geometry.n_layers();
     let layers: Vec<usize> = (0..nl)
         .filter(|&l| geometry.layers[l].n_voxels() > 0)
+        .collect();
+    // eta/phi centres and widths exist only where there is more than one alpha bin (the
+    // challenge's `layersBinnedInAlpha`; every layer of datasets 2 and 3).
+    let alpha: Vec<usize> = layers
+        .iter()
+        .copied()
+        .filter(|&l| geometry.layers[l].n_alpha > 1)
         .collect();
 
     let mut sp = BTreeMap::new();
@@ -114,7 +144,7 @@ pub fn evaluate_calochallenge(
         separation_power_samples(
             &fr.voxel_energy,
             &fg.voxel_energy,
-            &challenge::voxel_energy(ds, vmax),
+            &challenge::voxel_energy(ds, top(vmax)),
         )?,
     );
     let col = |b: &[f64], l| HighLevelFeatures::layer_column(b, l, nl);
@@ -124,36 +154,52 @@ pub fn evaluate_calochallenge(
             .into_iter()
             .fold(0.0, f64::max)
             .max(challenge::min_energy(ds) * 10.0);
-        let items: [Family; 6] = [
+        let mut items: Vec<Family> = vec![(
+            "e_layer",
+            &fr.e_layer,
+            &fg.e_layer,
+            challenge::layer_energy(ds, top(emax)),
+        )];
+        if alpha.contains(&l) {
+            items.extend([
+                (
+                    "ec_eta",
+                    &fr.ec_eta[..],
+                    &fg.ec_eta[..],
+                    challenge::centre_eta_phi(ds, l),
+                ),
+                (
+                    "ec_phi",
+                    &fr.ec_phi,
+                    &fg.ec_phi,
+                    challenge::centre_eta_phi(ds, l),
+                ),
+                (
+                    "width_eta",
+                    &fr.width_eta,
+                    &fg.width_eta,
+                    challenge::width_eta_phi(ds, l),
+                ),
+                (
+                    "width_phi",
+                    &fr.width_phi,
+                    &fg.width_phi,
+                    challenge::width_eta_phi(ds, l),
+                ),
+            ]);
+        }
+        items.extend([
             (
-                "e_layer",
-                &fr.e_layer,
-                &fg.e_layer,
-                challenge::layer_energy(ds, emax),
+                "ec_r",
+                &fr.ec_r[..],
+                &fg.ec_r[..],
+                challenge::centre_r(ds, l),
             ),
             (
-                "ec_eta",
-                &fr.ec_eta,
-                &fg.ec_eta,
-                challenge::centre_eta_phi(ds, l),
-            ),
-            (
-                "ec_phi",
-                &fr.ec_phi,
-                &fg.ec_phi,
-                challenge::centre_eta_phi(ds, l),
-            ),
-            (
-                "width_eta",
-                &fr.width_eta,
-                &fg.width_eta,
-                challenge::width_eta_phi(ds, l),
-            ),
-            (
-                "width_phi",
-                &fr.width_phi,
-                &fg.width_phi,
-                challenge::width_eta_phi(ds, l),
+                "width_r",
+                &fr.width_r,
+                &fg.width_r,
+                challenge::width_r(ds, l),
             ),
             (
                 "sparsity",
@@ -161,7 +207,7 @@ pub fn evaluate_calochallenge(
                 &fg.sparsity,
                 challenge::sparsity(),
             ),
-        ];
+        ]);
         for (name, r, g, edges) in items {
             let s = separation_power_samples(&col(r, l), &col(g, l), &edges)?;
             if s.is_finite() {
@@ -193,16 +239,11 @@ pub fn evaluate_calochallenge(
     let corr_max = diffs.iter().copied().fold(0.0, f64::max);
     let corr_mean = diffs.iter().sum::<f64>() / diffs.len().max(1) as f64;
 
-    let (hr, width) = high_level_rows(&fr, &layers);
-    let (hg, _) = high_level_rows(&fg, &layers);
+    let (hr, width) = high_level_rows(&fr, &layers, &alpha);
+    let (hg, _) = high_level_rows(&fg, &layers, &alpha);
     let n_min = reference.len().min(generated.len());
     let fpd_v = {
-        let cfg = FpdConfig {
-            min_samples: (n_min / 2).max(2),
-            max_samples: n_min,
-            seed: config.seed,
-            ..Default::default()
-        };
+        let cfg = config.fpd_kpd.fpd(n_min, config.seed);
         fpd(
             RowMatrix::new(&hr, width)?,
             RowMatrix::new(&hg, width)?,
@@ -215,11 +256,7 @@ pub fn evaluate_calochallenge(
         })
     };
     let kpd_v = {
-        let cfg = KpdConfig {
-            batch_size: n_min.min(10_000),
-            seed: config.seed,
-            ..Default::default()
-        };
+        let cfg = config.fpd_kpd.kpd(n_min, config.seed);
         kpd(
             RowMatrix::new(&hr, width)?,
             RowMatrix::new(&hg, width)?,
@@ -243,7 +280,7 @@ pub fn evaluate_calochallenge(
                     v.shower(i)
                         .iter()
                         .map(|&x| {
-                            if (x as f64) > thr {
+                            if kept(x as f64, thr) {
                                 (x as f64).log10()
                             } else {
                                 floor

@@ -10,7 +10,9 @@ mod report;
 mod result;
 
 pub use compute::{dataset_of, evaluate_calochallenge};
-pub use result::{CaloChallengeConfig, CaloChallengeOutput, CaloChallengeResult, ValueWithError};
+pub use result::{
+    CaloChallengeConfig, CaloChallengeOutput, CaloChallengeResult, FpdKpdSizes, ValueWithError,
+};
 
 use calogen_data::VoxelShowers;
 use calogen_geometry::Voxelisation;
@@ -41,6 +43,8 @@ impl Protocol for CaloChallenge {
             threshold_mev: options.threshold_mev.unwrap_or(geometry.threshold_mev),
             classifier_epochs: options.classifier_epochs,
             prdc_showers: options.prdc_showers,
+            fpd_kpd: options.fpd_kpd,
+            sums: Default::default(),
             seed: options.seed,
         };
         let calochallenge = evaluate_calochallenge(reference, generated, geometry, &cfg)?;

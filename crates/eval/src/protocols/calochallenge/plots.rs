@@ -8,6 +8,7 @@ use calogen_data::VoxelShowers;
 use calogen_geometry::Voxelisation;
 
 use crate::metrics::histogram::challenge::{self, Dataset};
+use crate::observables::calochallenge::kept;
 use crate::observables::HighLevelFeatures;
 use crate::report::figure::{BinnedPair, Figure, MatrixDiff};
 
@@ -52,7 +53,7 @@ fn radial_energy(v: &VoxelShowers, g: &Voxelisation, thr: f64) -> (Vec<f64>, Vec
     let mut out = vec![0.0; v.len() * nb];
     for i in 0..v.len() {
         for (j, &x) in v.shower(i).iter().enumerate() {
-            if (x as f64) > thr {
+            if kept(x as f64, thr) {
                 if let Some(b) = bins[j] {
                     out[i * nb + b] += x as f64;
                 }
@@ -88,6 +89,36 @@ pub fn figures(x: &ChallengeInputs) -> Vec<Figure> {
         .caption(sp_caption(sp, "etot_einc"))
         .into(),
     );
+    // Dataset 1's discrete incident energies, 2^8 … 2^22 MeV: E_tot/E_inc per energy, as
+    // evaluate.py's `plot_Etot_Einc_discrete`.
+    if ds.is_ds1() {
+        for k in 0..15 {
+            let target = 2f64.powi(8 + k as i32);
+            let at = |f: &HighLevelFeatures| -> Vec<f64> {
+                f.etot_over_einc()
+                    .into_iter()
+                    .zip(&f.e_inc)
+                    .filter(|(_, &e)| (e / target - 1.0).abs() < 1e-3)
+                    .map(|(r, _)| r)
+                    .collect()
+            };
+            let (a, b) = (at(fr), at(fg));
+            if a.is_empty() || b.is_empty() {
+                continue;
+            }
+            out.push(
+                BinnedPair::distribution(
+                    &format!("etot_einc_E{k}"),
+                    &format!("E_tot / E_inc at E_inc = {target} MeV"),
+                    "E_tot / E_inc",
+                    &a,
+                    &b,
+                    challenge::etot_einc_discrete(ds, k),
+                )
+                .into(),
+            );
+        }
+    }
     let vmax = fr
         .voxel_energy
         .iter()
@@ -195,9 +226,25 @@ pub fn figures(x: &ChallengeInputs) -> Vec<Figure> {
                 challenge::width_eta_phi(ds, l),
             ),
             (
+                "ec_r",
+                "Centre of energy in r",
+                "r [mm]",
+                &fr.ec_r,
+                &fg.ec_r,
+                challenge::centre_r(ds, l),
+            ),
+            (
+                "width_r",
+                "Width in r",
+                "r width [mm]",
+                &fr.width_r,
+                &fg.width_r,
+                challenge::width_r(ds, l),
+            ),
+            (
                 "sparsity",
                 "Sparsity",
-                "fraction of voxels above threshold",
+                "fraction of voxels below threshold",
                 &fr.sparsity,
                 &fg.sparsity,
                 challenge::sparsity(),

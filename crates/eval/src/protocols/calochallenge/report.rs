@@ -75,9 +75,21 @@ pub fn markdown(o: &CaloChallengeOutput, m: &Run) -> String {
         if let Some(c) = c {
             let _ = writeln!(
                 s,
-                "\nDNN classifier, {name}: AUC {:.3}, JSD {:.3}, test accuracy {:.3} (best epoch {}, {} parameters)",
-                c.auc, c.jsd, c.test_accuracy, c.best_epoch, c.n_parameters
+                "\nDNN classifier, {name}: AUC {:.3} (uncalibrated {:.3}), JSD {:.3}, accuracy {:.3} on the \
+                 {} held-out showers (epoch {} of best accuracy on {} others, which also fitted the \
+                 calibration; {} parameters)",
+                c.auc,
+                c.auc_uncalibrated,
+                c.jsd,
+                c.test_accuracy,
+                c.n_test,
+                c.best_epoch + 1,
+                c.n_validation,
+                c.n_parameters
             );
+            for w in &c.warnings {
+                let _ = writeln!(s, "\n**Warning** ({name} classifier): {w}");
+            }
         }
     }
     if let Some(c) = &o.resnet {
