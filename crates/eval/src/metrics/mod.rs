@@ -3,6 +3,7 @@
 
 pub mod auc;
 pub mod correlation;
+pub mod fpd_kpd;
 pub mod frechet;
 pub mod histogram;
 pub mod jsd;

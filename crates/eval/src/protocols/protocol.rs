@@ -7,8 +7,8 @@ use serde::Serialize;
 
 use crate::classifier::ResNetScore;
 use crate::error::Result;
+use crate::metrics::fpd_kpd::FpdKpdSizes;
 use crate::metrics::stats::MeanStd;
-use crate::protocols::calochallenge::FpdKpdSizes;
 use crate::report::Figure;
 
 /// An evaluation protocol: two shower samples of one geometry in, a typed result out, which

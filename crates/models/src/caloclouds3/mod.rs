@@ -9,6 +9,7 @@ pub mod family;
 mod family_tests;
 mod norm;
 pub mod pipeline;
+mod profile;
 mod sampling;
 pub mod showerflow;
 pub mod stand_in;

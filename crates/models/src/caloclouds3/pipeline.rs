@@ -23,12 +23,7 @@ use crate::postprocess::{
     fit_counts_to_total, rescale_layer_energies, Cc3ScaleFactors, LayerAssigner, TiltShift,
 };
 
-/// Points and visible energy (MeV) per layer of one shower.
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct LayerProfile {
-    pub points: Vec<u32>,
-    pub energy_mev: Vec<f64>,
-}
+pub use super::profile::LayerProfile;
 
 /// Where per-layer profiles come from (the ShowerFlow step).
 pub trait LayerProfileSampler {

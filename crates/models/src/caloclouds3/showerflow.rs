@@ -20,7 +20,7 @@ use rand_chacha::ChaCha8Rng;
 use rand_distr::StandardNormal;
 use serde::{Deserialize, Serialize};
 
-use super::pipeline::LayerProfile;
+use super::profile::LayerProfile;
 use super::Condition;
 use crate::error::{Error, Result};
 use crate::nn::rq_spline;
