@@ -6,4 +6,5 @@
 //! diffusion arithmetic (`nn::vp`) exist and are tested; the networks, sampling, training and the
 //! family's registration do not yet, so `--model caloscore2` is not available.
 
+pub mod config;
 pub mod preprocess;
