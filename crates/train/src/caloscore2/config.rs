@@ -41,12 +41,13 @@ pub struct TrainConfig {
 }
 
 impl Default for TrainConfig {
-    /// Measured on one core (see `run.rs`, `examples/cs2_step_time.rs`): batch 16 of the default
-    /// U-Net (8/16/24) takes about a second per step, so 5 000 steps fit in ~1.5 h.
+    /// Measured on one thread (`examples/cs2_step_time.rs`, test profile, shared 2-vCPU machine):
+    /// a step of both networks takes 0.53 / 1.0 / 2.4 s at batch 4 / 8 / 16 (~125–150 ms per
+    /// shower, the U-Net's forward ~50 ms of it); batch 8 × 5 000 steps is ~1.4 h on one core.
     fn default() -> Self {
         Self {
             model: Cs2Config::default(),
-            batch: 16,
+            batch: 8,
             data: DataConfig::default(),
             eval_every: 250,
             eval_batches: 8,

@@ -55,8 +55,8 @@ pub fn teacher_two_steps(
             );
         }
         let v = vec2(teacher.forward(t2(x.clone(), b, &dev), t2(cond, b, &dev)));
-        for k in 0..b {
-            let tk = t[k] - s as f64 * h;
+        for (k, &tk) in t.iter().enumerate() {
+            let tk = tk - s as f64 * h;
             let r = k * nv..(k + 1) * nv;
             ddim_step(&mut x[r.clone()], &v[r], VpTime::at(tk), VpTime::at(tk - h));
         }
@@ -100,13 +100,13 @@ pub fn distil_batch(
     let x_u = teacher_two_steps(teacher, &x_t, &t, 0.5 / n, &energy, &layer, time_dim);
     let mut target = Vec::with_capacity(b * nv);
     let mut v = Vec::new();
-    for k in 0..b {
+    for (k, &tk) in t.iter().enumerate() {
         let r = k * nv..(k + 1) * nv;
         distillation_velocity(
             &x_t[r.clone()],
             &x_u[r],
-            VpTime::at(t[k]),
-            VpTime::at(t[k] - 1.0 / n),
+            VpTime::at(tk),
+            VpTime::at(tk - 1.0 / n),
             &mut v,
         );
         target.extend(&v);

@@ -29,6 +29,9 @@ pub fn contract_name(path: &str) -> String {
     }
 }
 
+/// (contract name, contract shape, values).
+pub type NamedTensor = (String, Vec<usize>, Vec<f32>);
+
 /// Every parameter of both networks as (contract name, contract shape, values).
 pub fn contract_tensors(
     nets_layer: &LayerNet,
@@ -36,7 +39,7 @@ pub fn contract_tensors(
     cfg: &Cs2Config,
     n_layers: usize,
     grid: &Grid,
-) -> Result<Vec<(String, Vec<usize>, Vec<f32>)>> {
+) -> Result<Vec<NamedTensor>> {
     let want: HashMap<String, Vec<usize>> =
         parameter_shapes(cfg, n_layers, grid).into_iter().collect();
     let mut out = Vec::new();

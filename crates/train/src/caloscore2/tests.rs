@@ -29,8 +29,10 @@ fn sorted(mut v: Vec<(String, Vec<usize>)>) -> Vec<(String, Vec<usize>)> {
 }
 
 fn small_cfg() -> Cs2Config {
-    let mut c = Cs2Config::default();
-    c.time_embedding = 8;
+    let mut c = Cs2Config {
+        time_embedding: 8,
+        ..Cs2Config::default()
+    };
     c.layer_net.hidden = 32;
     c.layer_net.blocks = 2;
     c.layer_net.embedding = 16;
