@@ -49,6 +49,11 @@ fn train_then_distil_caloscore2() {
     assert_eq!(config_of(&m)["voxel_steps"], 8);
     // 500 held back from each file, written for `calogen evaluate`.
     assert!(m.join("heldout.h5").exists());
+    let t = std::fs::read_to_string(m.join("training.json")).unwrap();
+    assert!(
+        t.contains("par04_electrons_train_2.h5") && t.contains("7000"),
+        "{t}"
+    );
 
     let dcfg = dir.path().join("d.toml");
     std::fs::write(&dcfg, "batch = 2\neval_batches = 1\n[trainer]\nsteps = 2\n").unwrap();

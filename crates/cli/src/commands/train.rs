@@ -168,8 +168,9 @@ pub fn run(args: Args) -> Result<()> {
     };
     // What trained the model, for `evaluate`'s warning when the reference is among it: every part
     // trains on the file's showers but the held-out tail.
-    let n = calogen_data::open(&args.data, &Default::default())?.len();
-    TrainingShowers::of(&args.data, 0..n.saturating_sub(N_EVAL)).write_dir(&args.out)?;
+    let data = args.one_data()?;
+    let n = calogen_data::open(data, &Default::default())?.len();
+    TrainingShowers::of(data, 0..n.saturating_sub(N_EVAL)).write_dir(&args.out)?;
     for (step, loss) in &history.points {
         println!("step {step:>7}  training loss {loss:.5}");
     }
@@ -185,12 +186,24 @@ fn data_files(args: &Args) -> Vec<&Path> {
     args.data.iter().map(PathBuf::as_path).collect()
 }
 
+/// `training.json` of a CaloScore v2 folder: every file's showers but its held-back tail.
+fn write_training_showers(args: &Args, eval_per_file: usize, dir: &Path) -> Result<()> {
+    let mut t = TrainingShowers::default();
+    for p in &args.data {
+        let n = calogen_data::open(p, &Default::default())?.len();
+        t.push(p, 0..n.saturating_sub(eval_per_file));
+    }
+    t.write_dir(dir)?;
+    Ok(())
+}
+
 /// `calogen train caloscore2`: both networks; OUT becomes a model folder.
 fn caloscore2(args: &Args, text: Option<&str>) -> Result<()> {
     use calogen_train::caloscore2::TrainConfig;
     let cfg = config(args, text, TrainConfig::from_toml, |c| &mut c.trainer)?;
     let t0 = std::time::Instant::now();
     let s = calogen_train::caloscore2::run::train(&cfg, &data_files(args), &args.out)?;
+    write_training_showers(args, cfg.data.eval_per_file, &args.out)?;
     for (step, loss) in &s.train_history {
         println!("step {step:>7}  training loss {loss:.5}");
     }
