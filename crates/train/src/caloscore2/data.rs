@@ -16,7 +16,6 @@ use calogen_models::caloscore2::preprocess::{
 use std::path::Path;
 
 /// Below this a fitted feature std counts as zero (see `Cs2Data::from_showers`).
-pub const MIN_STD: f64 = 1e-6;
 
 /// Showers as network features, one row per shower.
 #[derive(Debug, Clone, Default)]
@@ -212,17 +211,8 @@ impl Cs2Data {
             )));
         }
         let fit = |rows: &[f64], n: usize| {
-            let mut s =
-                FeatureScaler::fit(rows, n).map_err(|e| TrainError::Config(e.to_string()))?;
-            // A feature constant over the training set (a voxel never hit: logit(0) in every
-            // shower) gets a std of float rounding, ~1e-15, not 0; FeatureScaler's "constant →
-            // std 1" then misses it and a held-out hit there becomes ~1e13. Features are logits
-            // within ±14: a std under MIN_STD is such a constant.
-            for sd in &mut s.std {
-                if *sd < MIN_STD {
-                    *sd = 1.0;
-                }
-            }
+            // Never-hit voxels (a std of float rounding) get std 1: `FeatureScaler::fit`.
+            let s = FeatureScaler::fit(rows, n).map_err(|e| TrainError::Config(e.to_string()))?;
             Ok::<_, TrainError>(s)
         };
         let pre = match pre {
