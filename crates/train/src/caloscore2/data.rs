@@ -15,8 +15,6 @@ use calogen_models::caloscore2::preprocess::{
 };
 use std::path::Path;
 
-/// Below this a fitted feature std counts as zero (see `Cs2Data::from_showers`).
-
 /// Showers as network features, one row per shower.
 #[derive(Debug, Clone, Default)]
 pub struct Features {
