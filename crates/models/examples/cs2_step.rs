@@ -1,0 +1,56 @@
+//! One CaloScore v2 U-Net step on the dataset-2 grid (45 layers × 16 α × 9 r), random weights:
+//! ms per shower at batch 1 and 100 on one thread, its FLOPs (`bench::Cs2Flops`) and the fraction
+//! of this core's FMA peak (`bench::peak`). Default widths (8/16/24) and the paper's (32/64/96).
+//!
+//! `cargo run --release -p calogen-models --example cs2_step [-- --quick]`
+
+use std::time::Instant;
+
+use calogen_models::bench::{peak_gflops, Cs2Flops, PeakIsa, PeakOptions};
+use calogen_models::caloscore2::config::{paper_config_ds23, Cs2Config, Grid};
+use calogen_models::caloscore2::export::random_tensors;
+use calogen_models::caloscore2::Cs2Model;
+
+fn main() {
+    let quick = std::env::args().any(|a| a == "--quick");
+    let isa = [PeakIsa::Avx512, PeakIsa::Avx2Fma, PeakIsa::Portable]
+        .into_iter()
+        .find(|i| i.supported())
+        .expect("portable is always supported");
+    let peak = peak_gflops(isa, PeakOptions::standard()).expect("supported");
+    println!("one-core peak: {peak:.1} GFLOP/s ({})", isa.name());
+    for (label, cfg) in [("default 8/16/24", Cs2Config::default()), ("paper 32/64/96", paper_config_ds23())] {
+        let tensors = random_tensors(&cfg, 1, 1.0).expect("random weights");
+        let m = Cs2Model::from_tensors(cfg.clone(), &tensors).expect("model");
+        let flops = Cs2Flops::unet(&cfg, m.n_layers(), &Grid::of(&m.geometry));
+        println!(
+            "{label}: {:.1} MFLOP per shower and step (conv {:.1}, attention {:.2}, linear {:.3}, elementwise {:.2})",
+            flops.total() as f64 / 1e6,
+            flops.conv as f64 / 1e6,
+            flops.attention as f64 / 1e6,
+            flops.linear as f64 / 1e6,
+            flops.elementwise as f64 / 1e6
+        );
+        for batch in [1usize, 100] {
+            let nv = m.n_voxels();
+            let x: Vec<f32> = (0..batch * nv).map(|i| ((i * 7919) % 2000) as f32 / 1000.0 - 1.0).collect();
+            let t = vec![0.5f64; batch];
+            let e = vec![0.5f32; batch];
+            let l = vec![0.1f32; batch * m.n_layers()];
+            std::hint::black_box(m.voxel_net.forward(&x, &t, &e, &l));
+            let reps = if quick { 1 } else if batch == 1 { 30 } else { 3 };
+            let mut best = f64::INFINITY;
+            for _ in 0..reps {
+                let t0 = Instant::now();
+                std::hint::black_box(m.voxel_net.forward(&x, &t, &e, &l));
+                best = best.min(t0.elapsed().as_secs_f64());
+            }
+            let ms = best * 1e3 / batch as f64;
+            let gflops = flops.products() as f64 / (ms * 1e-3) / 1e9;
+            println!(
+                "  batch {batch:>3}: {ms:.2} ms per shower per step (best of {reps}), {gflops:.1} GFLOP/s of products = {:.0}% of peak",
+                100.0 * gflops / peak
+            );
+        }
+    }
+}
