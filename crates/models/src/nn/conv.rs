@@ -8,6 +8,7 @@
 //! `[C_in·taps, B·P]` and one `sgemm` with the weights `[C_out, C_in·taps]`, whose output rows are
 //! already the `[C_out][B][P]` layout, and concatenating along channels is appending.
 
+use super::activation::swish_inplace;
 use crate::error::{Error, Result};
 use crate::tensor::TensorMap;
 
@@ -101,8 +102,11 @@ impl ConvGrid {
     }
 }
 
-/// im2col matrices are cut to about this many floats (16 MB) by splitting the batch.
-const COL_BUDGET: usize = 1 << 22;
+/// The im2col matrix is built one tile at a time, about this many floats (256 KB): a tile stays
+/// in the core's L2 cache while sgemm packs and multiplies it, so the 27× expanded input never
+/// goes to memory. Measured on dataset 2 (`examples/cs2_step.rs`): a whole-shower im2col (16 MB
+/// for the widest layer) ran at 4–6 % of the FMA peak.
+const TILE_FLOATS: usize = 1 << 16;
 
 /// A convolution with kernel 3 along every axis of its grid: weight `[C_out, C_in, 3…]`
 /// (PyTorch's layout), bias `[C_out]`.
@@ -165,6 +169,24 @@ impl Conv {
         y: &mut Vec<f32>,
         scratch: &mut ConvScratch,
     ) -> ConvGrid {
+        self.forward_fused(x, batch, grid, stride, None, false, y, scratch)
+    }
+
+    /// As [`Conv::forward`], then per shower b and channel c `+ shift[b·C_out + c]` and, with
+    /// `swish`, the activation: applied tile by tile while the tile is in cache (a separate pass
+    /// over a batch's activations runs at memory speed).
+    #[allow(clippy::too_many_arguments)]
+    pub fn forward_fused(
+        &self,
+        x: &[f32],
+        batch: usize,
+        grid: &ConvGrid,
+        stride: usize,
+        shift: Option<&[f32]>,
+        swish: bool,
+        y: &mut Vec<f32>,
+        scratch: &mut ConvScratch,
+    ) -> ConvGrid {
         assert_eq!(grid.rank(), self.rank, "conv rank against its grid");
         assert!(stride == 1 || stride == 2, "stride 1 or 2");
         let (p_in, out) = (grid.positions(), grid.strided(stride));
@@ -172,22 +194,35 @@ impl Conv {
         assert_eq!(x.len(), self.c_in * batch * p_in, "conv input length");
         let taps = grid.n_taps();
         let k = self.c_in * taps;
+        if let Some(sh) = shift {
+            assert_eq!(sh.len(), batch * self.c_out, "one shift per shower and channel");
+        }
         y.clear();
         y.resize(self.c_out * batch * p_out, 0.0);
-        for (co, rows) in y.chunks_exact_mut(batch * p_out).enumerate() {
-            rows.fill(self.bias[co]);
-        }
         let src = grid.sources(stride, &out);
-        let per = (COL_BUDGET / (k * p_out).max(1)).clamp(1, batch.max(1));
-        let mut b0 = 0;
-        while b0 < batch {
-            let nb = per.min(batch - b0);
-            let n = nb * p_out;
+        let runs = slice_runs(grid, &out, &src);
+        // Tiles are runs of units (shower b, output slice o0 of the first axis): consecutive
+        // units are consecutive columns of y's rows, so each tile is one sgemm.
+        let slice = out.dims[1] * out.dims[2];
+        let units = batch * out.dims[0];
+        let per = (TILE_FLOATS / (k * slice).max(1)).clamp(1, units.max(1));
+        let mut u0 = 0;
+        while u0 < units {
+            let nu = per.min(units - u0);
+            let n = nu * slice;
             scratch.col.clear();
             scratch.col.resize(k * n, 0.0);
-            im2col(x, batch, p_in, grid, &out, &src, self.c_in, b0, nb, &mut scratch.col);
+            im2col(x, batch, p_in, grid, &out, &src, &runs, self.c_in, u0, nu, &mut scratch.col);
+            let o0 = out.dims[0];
+            for co in 0..self.c_out {
+                let row = &mut y[co * batch * p_out + u0 * slice..][..n];
+                for (k, part) in row.chunks_exact_mut(slice).enumerate() {
+                    let b = (u0 + k) / o0;
+                    part.fill(self.bias[co] + shift.map_or(0.0, |s| s[b * self.c_out + co]));
+                }
+            }
             // SAFETY: A is [c_out, k] row-major, B is [k, n] row-major, C is the [c_out, n] block
-            // at column b0·p_out of y's [c_out, batch·p_out]: all in bounds by the lengths above.
+            // at column u0·slice of y's [c_out, batch·p_out]: all in bounds by the lengths above.
             unsafe {
                 matrixmultiply::sgemm(
                     self.c_out,
@@ -201,18 +236,67 @@ impl Conv {
                     n as isize,
                     1,
                     1.0,
-                    y.as_mut_ptr().add(b0 * p_out),
+                    y.as_mut_ptr().add(u0 * slice),
                     (batch * p_out) as isize,
                     1,
                 );
             }
-            b0 += nb;
+            if swish {
+                for co in 0..self.c_out {
+                    swish_inplace(&mut y[co * batch * p_out + u0 * slice..][..n]);
+                }
+            }
+            u0 += nu;
         }
         out
     }
 }
 
-/// Rows `(ci, tap)`, columns `(b − b0, output position)`; zero padding leaves the zeros.
+/// A run of one im2col row within a first-axis slice: `len` entries from `dst` on, read from the
+/// input slice at `src`, `src + step`, ….
+#[derive(Debug, Clone, Copy)]
+struct Run {
+    dst: usize,
+    src: usize,
+    len: usize,
+    step: usize,
+}
+
+/// For each tap pair (i1, i2) of the last two axes, the runs that fill a slice of the output
+/// (positions with zero padding are left out: they stay 0).
+fn slice_runs(grid: &ConvGrid, out: &ConvGrid, src: &[Vec<Vec<usize>>; 3]) -> Vec<Vec<Run>> {
+    let d2 = grid.dims[2];
+    let mut all = Vec::new();
+    for s1 in &src[1] {
+        for s2 in &src[2] {
+            let mut runs: Vec<Run> = Vec::new();
+            for (o1, &a1) in s1.iter().enumerate() {
+                for (o2, &a2) in s2.iter().enumerate() {
+                    if a1 == usize::MAX || a2 == usize::MAX {
+                        continue;
+                    }
+                    let (dst, from) = (o1 * out.dims[2] + o2, a1 * d2 + a2);
+                    if let Some(r) = runs.last_mut() {
+                        let next = r.src + r.step * r.len;
+                        if r.dst + r.len == dst && (next == from || (r.len == 1 && from > r.src)) {
+                            if r.len == 1 {
+                                r.step = from - r.src;
+                            }
+                            r.len += 1;
+                            continue;
+                        }
+                    }
+                    runs.push(Run { dst, src: from, len: 1, step: 1 });
+                }
+            }
+            all.push(runs);
+        }
+    }
+    all
+}
+
+/// Rows `(ci, tap)`, columns `(unit − u0, position in the slice)` for the units u0..u0+nu (unit
+/// u: shower u / o0, first-axis output index u % o0); zero padding leaves the zeros.
 #[allow(clippy::too_many_arguments)]
 fn im2col(
     x: &[f32],
@@ -221,43 +305,41 @@ fn im2col(
     grid: &ConvGrid,
     out: &ConvGrid,
     src: &[Vec<Vec<usize>>; 3],
+    runs: &[Vec<Run>],
     c_in: usize,
-    b0: usize,
-    nb: usize,
+    u0: usize,
+    nu: usize,
     col: &mut [f32],
 ) {
-    let [_, d1, d2] = grid.dims;
-    let [o0, o1, o2] = out.dims;
-    let p_out = o0 * o1 * o2;
-    let n = nb * p_out;
+    let in_slice = grid.dims[1] * grid.dims[2];
+    let o0 = out.dims[0];
+    let slice = out.dims[1] * out.dims[2];
+    let n = nu * slice;
     let mut row = 0;
     for ci in 0..c_in {
         for s0 in &src[0] {
-            for s1 in &src[1] {
-                for s2 in &src[2] {
-                    let dst_row = &mut col[row * n..(row + 1) * n];
-                    for b in 0..nb {
-                        let xs = &x[(ci * batch + b0 + b) * p_in..][..p_in];
-                        let dst = &mut dst_row[b * p_out..(b + 1) * p_out];
-                        let mut j = 0;
-                        for &a0 in s0.iter() {
-                            for &a1 in s1.iter() {
-                                if a0 == usize::MAX || a1 == usize::MAX {
-                                    j += o2;
-                                    continue;
-                                }
-                                let base = (a0 * d1 + a1) * d2;
-                                for &a2 in s2.iter() {
-                                    if a2 != usize::MAX {
-                                        dst[j] = xs[base + a2];
-                                    }
-                                    j += 1;
-                                }
+            for tap_runs in runs {
+                let dst_row = &mut col[row * n..(row + 1) * n];
+                for (k, dst) in dst_row.chunks_exact_mut(slice).enumerate() {
+                    let u = u0 + k;
+                    let (b, i0) = (u / o0, u % o0);
+                    let a0 = s0[i0];
+                    if a0 == usize::MAX {
+                        continue;
+                    }
+                    let xs = &x[(ci * batch + b) * p_in + a0 * in_slice..][..in_slice];
+                    for r in tap_runs {
+                        let d = &mut dst[r.dst..r.dst + r.len];
+                        if r.step == 1 {
+                            d.copy_from_slice(&xs[r.src..r.src + r.len]);
+                        } else {
+                            for (j, v) in d.iter_mut().enumerate() {
+                                *v = xs[r.src + j * r.step];
                             }
                         }
                     }
-                    row += 1;
                 }
+                row += 1;
             }
         }
     }
