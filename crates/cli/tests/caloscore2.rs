@@ -50,6 +50,18 @@ fn generate_with_a_model_folder_writes_a_calochallenge_file() {
     assert_eq!(inc.shape(), vec![10, 1]);
     assert_eq!(showers.shape(), vec![10, 6480]);
     assert!(inc.dtype().unwrap().is::<f32>() && showers.dtype().unwrap().is::<f32>());
+    // The same datasets, ranks and dtypes as a real CaloChallenge dataset-2 file.
+    let g4 = calogen_data::hdf5::File::open(common::fixture("par04_electrons_small.h5")).unwrap();
+    for name in ["incident_energies", "showers"] {
+        let (ours, theirs) = (f.dataset(name).unwrap(), g4.dataset(name).unwrap());
+        assert_eq!(ours.ndim(), theirs.ndim(), "{name}");
+        assert_eq!(ours.shape()[1..], theirs.shape()[1..], "{name}");
+        assert_eq!(
+            ours.dtype().unwrap().to_descriptor().unwrap(),
+            theirs.dtype().unwrap().to_descriptor().unwrap(),
+            "{name}"
+        );
+    }
     let e: Vec<f32> = inc.read_raw().unwrap();
     assert!(e.iter().all(|&x| x == 50_000.0), "{e:?}");
     let v: Vec<f32> = showers.read_raw().unwrap();
@@ -61,7 +73,12 @@ fn generate_with_a_model_folder_writes_a_calochallenge_file() {
         .arg(&model)
         .args(["--energy", "50GeV", "--n", "10", "--threads", "1", "--out"])
         .arg(&out1));
-    let v1: Vec<f32> = calogen_data::hdf5::File::open(&out1).unwrap().dataset("showers").unwrap().read_raw().unwrap();
+    let v1: Vec<f32> = calogen_data::hdf5::File::open(&out1)
+        .unwrap()
+        .dataset("showers")
+        .unwrap()
+        .read_raw()
+        .unwrap();
     assert_eq!(v, v1);
 
     run(calogen()
@@ -95,11 +112,23 @@ fn generate_with_a_model_folder_writes_a_calochallenge_file() {
 fn built_in_name_explains_there_are_no_weights_yet() {
     let dir = tempfile::tempdir().unwrap();
     let out = calogen()
-        .args(["generate", "--model", "caloscore2", "--energy", "50GeV", "--n", "1", "--out"])
+        .args([
+            "generate",
+            "--model",
+            "caloscore2",
+            "--energy",
+            "50GeV",
+            "--n",
+            "1",
+            "--out",
+        ])
         .arg(dir.path().join("x.h5"))
         .output()
         .unwrap();
     assert!(!out.status.success());
     let err = String::from_utf8_lossy(&out.stderr);
-    assert!(err.contains("assets/caloscore2") && err.contains("--model DIR"), "{err}");
+    assert!(
+        err.contains("assets/caloscore2") && err.contains("--model DIR"),
+        "{err}"
+    );
 }

@@ -21,7 +21,10 @@ fn main() {
         .expect("portable is always supported");
     let peak = peak_gflops(isa, PeakOptions::standard()).expect("supported");
     println!("one-core peak: {peak:.1} GFLOP/s ({})", isa.name());
-    for (label, cfg) in [("default 8/16/24", Cs2Config::default()), ("paper 32/64/96", paper_config_ds23())] {
+    for (label, cfg) in [
+        ("default 8/16/24", Cs2Config::default()),
+        ("paper 32/64/96", paper_config_ds23()),
+    ] {
         let tensors = random_tensors(&cfg, 1, 1.0).expect("random weights");
         let m = Cs2Model::from_tensors(cfg.clone(), &tensors).expect("model");
         let flops = Cs2Flops::unet(&cfg, m.n_layers(), &Grid::of(&m.geometry));
@@ -35,12 +38,20 @@ fn main() {
         );
         for batch in [1usize, 100] {
             let nv = m.n_voxels();
-            let x: Vec<f32> = (0..batch * nv).map(|i| ((i * 7919) % 2000) as f32 / 1000.0 - 1.0).collect();
+            let x: Vec<f32> = (0..batch * nv)
+                .map(|i| ((i * 7919) % 2000) as f32 / 1000.0 - 1.0)
+                .collect();
             let t = vec![0.5f64; batch];
             let e = vec![0.5f32; batch];
             let l = vec![0.1f32; batch * m.n_layers()];
             std::hint::black_box(m.voxel_net.forward(&x, &t, &e, &l));
-            let reps = if quick { 1 } else if batch == 1 { 30 } else { 3 };
+            let reps = if quick {
+                1
+            } else if batch == 1 {
+                30
+            } else {
+                3
+            };
             let (mut wall, mut cpu) = (f64::INFINITY, f64::INFINITY);
             for _ in 0..reps {
                 let (t0, c0) = (Instant::now(), thread_cpu_ms());

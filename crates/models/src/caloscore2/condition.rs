@@ -15,7 +15,13 @@ pub struct ConditionEmbedding {
 
 impl ConditionEmbedding {
     /// `{prefix}cond.0` (n_in → width) and `{prefix}cond.1` (width → width).
-    pub fn from_map(map: &TensorMap, prefix: &str, time_dim: usize, n_in: usize, width: usize) -> Result<Self> {
+    pub fn from_map(
+        map: &TensorMap,
+        prefix: &str,
+        time_dim: usize,
+        n_in: usize,
+        width: usize,
+    ) -> Result<Self> {
         Ok(Self {
             time_dim,
             cond0: Linear::from_map(map, &format!("{prefix}cond.0"), n_in, width, true)?,

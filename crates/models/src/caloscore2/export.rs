@@ -22,7 +22,13 @@ pub fn write_model(dir: &Path, cfg: &Cs2Config, tensors: &TensorMap) -> Result<(
     let data_err = |e: calogen_data::DataError| Error::Invalid(e.to_string());
     let bytes: Vec<(String, Vec<usize>, Vec<u8>)> = tensors
         .iter()
-        .map(|(n, t)| (n.to_string(), t.shape.clone(), t.data.iter().flat_map(|v| v.to_le_bytes()).collect()))
+        .map(|(n, t)| {
+            (
+                n.to_string(),
+                t.shape.clone(),
+                t.data.iter().flat_map(|v| v.to_le_bytes()).collect(),
+            )
+        })
         .collect();
     let views = bytes
         .iter()
@@ -32,12 +38,14 @@ pub fn write_model(dir: &Path, cfg: &Cs2Config, tensors: &TensorMap) -> Result<(
                 .map_err(|e| Error::Invalid(format!("tensor '{n}': {e}")))
         })
         .collect::<Result<Vec<_>>>()?;
-    let json = serde_json::to_string(cfg).map_err(|e| Error::Invalid(format!("config to JSON: {e}")))?;
+    let json =
+        serde_json::to_string(cfg).map_err(|e| Error::Invalid(format!("config to JSON: {e}")))?;
     let meta = HashMap::from([(CONFIG_KEY.to_string(), json)]);
     let st = safetensors::tensor::serialize(views, Some(meta))
         .map_err(|e| Error::Invalid(format!("{WEIGHTS_FILE}: {e}")))?;
     calogen_data::atomic::write(dir.join(WEIGHTS_FILE), st).map_err(data_err)?;
-    calogen_data::atomic::write(dir.join(FAMILY_FILE), br#"{"family": "caloscore2"}"#).map_err(data_err)
+    calogen_data::atomic::write(dir.join(FAMILY_FILE), br#"{"family": "caloscore2"}"#)
+        .map_err(data_err)
 }
 
 /// Every tensor of a model of `cfg`, seeded: weights uniform in ±`scale`/√fan_in (PyTorch's

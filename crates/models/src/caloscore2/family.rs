@@ -76,7 +76,12 @@ impl Cs2Family {
     fn batch(&self, e0: &[f32], seed: u64, first: u64) -> Result<Vec<f32>> {
         let mut out = Vec::with_capacity(e0.len() * self.model.n_voxels());
         for (k, part) in e0.chunks(MAX_BATCH).enumerate() {
-            out.extend(generate(&self.model, part, seed, first + (k * MAX_BATCH) as u64)?);
+            out.extend(generate(
+                &self.model,
+                part,
+                seed,
+                first + (k * MAX_BATCH) as u64,
+            )?);
         }
         Ok(out)
     }
@@ -91,7 +96,13 @@ impl ModelFamily for Cs2Family {
         let c = &self.model.config;
         format!(
             "{} (geometry {}, layer net {}×{}, U-Net {:?}, {} + {} DDIM steps)",
-            self.source, c.geometry, c.layer_net.blocks, c.layer_net.hidden, c.voxel_net.channels, c.layer_steps, c.voxel_steps
+            self.source,
+            c.geometry,
+            c.layer_net.blocks,
+            c.layer_net.hidden,
+            c.voxel_net.channels,
+            c.layer_steps,
+            c.voxel_steps
         )
     }
 
@@ -152,16 +163,31 @@ impl ModelFamily for Cs2Family {
 
     /// The direction is ignored (perpendicular only; the front end refuses other angles
     /// without `--allow-extrapolation`).
-    fn generate(&self, incidents: &[Incident], seed: u64, first: u64, parallel: bool) -> Result<ShowerBatch> {
+    fn generate(
+        &self,
+        incidents: &[Incident],
+        seed: u64,
+        first: u64,
+        parallel: bool,
+    ) -> Result<ShowerBatch> {
         usual_entry_only(NAME, incidents)?;
-        if let Some(i) = incidents.iter().find(|i| !(i.energy_mev.is_finite() && i.energy_mev > 0.0)) {
-            return Err(Error::Invalid(format!("caloscore2: incident energy {} MeV", i.energy_mev)));
+        if let Some(i) = incidents
+            .iter()
+            .find(|i| !(i.energy_mev.is_finite() && i.energy_mev > 0.0))
+        {
+            return Err(Error::Invalid(format!(
+                "caloscore2: incident energy {} MeV",
+                i.energy_mev
+            )));
         }
         let e0: Vec<f32> = incidents.iter().map(|i| i.energy_mev).collect();
         let energy = if parallel && e0.len() > 1 {
             // Each shower's bytes depend on its stream only, not on the batch it is computed in,
             // so any split gives the serial result.
-            let per = e0.len().div_ceil(rayon::current_num_threads()).clamp(1, MAX_BATCH);
+            let per = e0
+                .len()
+                .div_ceil(rayon::current_num_threads())
+                .clamp(1, MAX_BATCH);
             let parts: Vec<Vec<f32>> = e0
                 .par_chunks(per)
                 .enumerate()
@@ -209,12 +235,16 @@ fn end_to_end(m: &Cs2Model, opts: &TimingOptions) -> Result<EndToEnd> {
     let mut layers = l0.clone();
     let t_layer = time_ms(warmup, reps, || {
         layers.copy_from_slice(&l0);
-        ddim(&mut layers, 1, c.layer_steps, |x, t| m.layer_net.forward(x, t, &e));
+        ddim(&mut layers, 1, c.layer_steps, |x, t| {
+            m.layer_net.forward(x, t, &e)
+        });
     });
     let mut voxels = v0.clone();
     let t_voxel = time_ms(warmup, reps, || {
         voxels.copy_from_slice(&v0);
-        ddim(&mut voxels, 1, c.voxel_steps, |x, t| m.voxel_net.forward(x, t, &e, &layers));
+        ddim(&mut voxels, 1, c.voxel_steps, |x, t| {
+            m.voxel_net.forward(x, t, &e, &layers)
+        });
     });
     let mut out = Vec::new();
     let t_decode = time_ms(warmup, reps, || {
@@ -226,13 +256,24 @@ fn end_to_end(m: &Cs2Model, opts: &TimingOptions) -> Result<EndToEnd> {
         points: nonzero / whole.len().max(1),
         points_source: "non-zero voxels per shower, mean over the timed showers".into(),
         geometry: c.geometry.clone(),
-        included: strings(&["noise draw", "layer-energy DDIM", "voxel DDIM", "decoding to MeV"]),
+        included: strings(&[
+            "noise draw",
+            "layer-energy DDIM",
+            "voxel DDIM",
+            "decoding to MeV",
+        ]),
         not_included: strings(&["writing the file"]),
         ms,
         cpu_ms: whole_cpu.as_deref().and_then(Summary::of),
         stages: vec![
-            Stage::new(&format!("layer DDIM ({} steps)", c.layer_steps), Summary::of_timings(&t_layer)?),
-            Stage::new(&format!("voxel DDIM ({} steps)", c.voxel_steps), Summary::of_timings(&t_voxel)?),
+            Stage::new(
+                &format!("layer DDIM ({} steps)", c.layer_steps),
+                Summary::of_timings(&t_layer)?,
+            ),
+            Stage::new(
+                &format!("voxel DDIM ({} steps)", c.voxel_steps),
+                Summary::of_timings(&t_voxel)?,
+            ),
             Stage::new("decode", Summary::of_timings(&t_decode)?),
         ],
         cells_per_shower: m.n_voxels(),

@@ -42,7 +42,13 @@ impl LayerNet {
         Ok(Self {
             n_layers,
             hidden: l.hidden,
-            cond: ConditionEmbedding::from_map(map, "layer.", cfg.time_embedding, cfg.time_embedding + 1, l.embedding)?,
+            cond: ConditionEmbedding::from_map(
+                map,
+                "layer.",
+                cfg.time_embedding,
+                cfg.time_embedding + 1,
+                l.embedding,
+            )?,
             inp: lin("in", n_layers, l.hidden)?,
             blocks,
             out: lin("out", l.hidden, n_layers)?,

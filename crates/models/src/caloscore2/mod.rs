@@ -27,8 +27,8 @@ pub use config::Cs2Config;
 pub use model::Cs2Model;
 
 #[cfg(test)]
-mod unet_tests;
+mod family_tests;
 #[cfg(test)]
 mod sampling_tests;
 #[cfg(test)]
-mod family_tests;
+mod unet_tests;

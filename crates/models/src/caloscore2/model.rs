@@ -8,7 +8,9 @@ use std::path::Path;
 
 use calogen_geometry::{Geometry, Voxelisation};
 
-use super::config::{parameter_shapes, Cs2Config, Grid, CONFIG_KEY, PREPROCESS_TENSORS, WEIGHTS_FILE};
+use super::config::{
+    parameter_shapes, Cs2Config, Grid, CONFIG_KEY, PREPROCESS_TENSORS, WEIGHTS_FILE,
+};
 use super::layer_net::LayerNet;
 use super::unet::VoxelNet;
 use crate::error::{Error, Result};
@@ -42,9 +44,15 @@ pub fn voxelisation(cfg: &Cs2Config, source: &str) -> Result<Voxelisation> {
         Ok(Geometry::CaloChallenge(v)) => Ok(v),
         Ok(_) => Err(Error::format(
             source,
-            format!("geometry `{}` is not a CaloChallenge voxelisation", cfg.geometry),
+            format!(
+                "geometry `{}` is not a CaloChallenge voxelisation",
+                cfg.geometry
+            ),
         )),
-        Err(e) => Err(Error::format(source, format!("geometry `{}`: {e}", cfg.geometry))),
+        Err(e) => Err(Error::format(
+            source,
+            format!("geometry `{}`: {e}", cfg.geometry),
+        )),
     }
 }
 
@@ -52,7 +60,11 @@ pub fn voxelisation(cfg: &Cs2Config, source: &str) -> Result<Voxelisation> {
 pub fn expected_tensors(cfg: &Cs2Config, geometry: &Voxelisation) -> Vec<(String, Vec<usize>)> {
     let (n_layers, grid) = (geometry.n_layers(), Grid::of(geometry));
     let mut all = parameter_shapes(cfg, n_layers, &grid);
-    for (name, n) in PREPROCESS_TENSORS.iter().zip([n_layers, n_layers, grid.n_voxels(), grid.n_voxels()]) {
+    for (name, n) in
+        PREPROCESS_TENSORS
+            .iter()
+            .zip([n_layers, n_layers, grid.n_voxels(), grid.n_voxels()])
+    {
         all.push((name.to_string(), vec![n]));
     }
     all
@@ -97,7 +109,12 @@ impl Cs2Model {
             .flat_map(|(l, layer)| std::iter::repeat_n(l, layer.n_voxels()))
             .collect();
         let f64s = |name: &str, n: usize| -> Result<Vec<f64>> {
-            Ok(tensors.get(name, &[n])?.data.iter().map(|&v| v as f64).collect())
+            Ok(tensors
+                .get(name, &[n])?
+                .data
+                .iter()
+                .map(|&v| v as f64)
+                .collect())
         };
         let pre = Standardisation {
             layer_mean: f64s("pre.layer_mean", n_layers)?,
@@ -105,11 +122,22 @@ impl Cs2Model {
             voxel_mean: f64s("pre.voxel_mean", grid.n_voxels())?,
             voxel_std: f64s("pre.voxel_std", grid.n_voxels())?,
         };
-        for (name, v) in [("pre.layer_mean", &pre.layer_mean), ("pre.layer_std", &pre.layer_std), ("pre.voxel_mean", &pre.voxel_mean), ("pre.voxel_std", &pre.voxel_std)] {
-            if let Some(i) = v.iter().position(|x| !x.is_finite() || (name.ends_with("std") && *x <= 0.0)) {
+        for (name, v) in [
+            ("pre.layer_mean", &pre.layer_mean),
+            ("pre.layer_std", &pre.layer_std),
+            ("pre.voxel_mean", &pre.voxel_mean),
+            ("pre.voxel_std", &pre.voxel_std),
+        ] {
+            if let Some(i) = v
+                .iter()
+                .position(|x| !x.is_finite() || (name.ends_with("std") && *x <= 0.0))
+            {
                 return Err(Error::format(
                     source,
-                    format!("tensor '{name}' entry {i} is {} (finite, and > 0 for a std)", v[i]),
+                    format!(
+                        "tensor '{name}' entry {i} is {} (finite, and > 0 for a std)",
+                        v[i]
+                    ),
                 ));
             }
         }

@@ -42,12 +42,26 @@ fn ddim_on_gaussian_data_gives_its_mean_and_std() {
         let std = (col.iter().map(|v| (v - mean) * (v - mean)).sum::<f64>() / n as f64).sqrt();
         // The sample of 6000 normals has its own mean and std (errors ~ s/√n); compare with the
         // closed-form map applied to the same starting noise, and with (μ, s) loosely.
-        let flow: Vec<f64> = x1.iter().skip(k).step_by(d).map(|&z| mu[k] + s[k] * z as f64).collect();
+        let flow: Vec<f64> = x1
+            .iter()
+            .skip(k)
+            .step_by(d)
+            .map(|&z| mu[k] + s[k] * z as f64)
+            .collect();
         let fmean = flow.iter().sum::<f64>() / n as f64;
         let fstd = (flow.iter().map(|v| (v - fmean) * (v - fmean)).sum::<f64>() / n as f64).sqrt();
-        assert!((mean - fmean).abs() < 1e-2 * s[k], "feature {k}: {mean} vs {fmean}");
-        assert!((std / fstd - 1.0).abs() < 5e-3, "feature {k}: {std} vs {fstd}");
-        assert!((mean - mu[k]).abs() < 5.0 * s[k] / (n as f64).sqrt(), "feature {k}: mean {mean}");
+        assert!(
+            (mean - fmean).abs() < 1e-2 * s[k],
+            "feature {k}: {mean} vs {fmean}"
+        );
+        assert!(
+            (std / fstd - 1.0).abs() < 5e-3,
+            "feature {k}: {std} vs {fstd}"
+        );
+        assert!(
+            (mean - mu[k]).abs() < 5.0 * s[k] / (n as f64).sqrt(),
+            "feature {k}: mean {mean}"
+        );
         assert!((std / s[k] - 1.0).abs() < 0.05, "feature {k}: std {std}");
     }
 }

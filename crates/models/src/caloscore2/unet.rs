@@ -10,7 +10,10 @@
 use super::condition::ConditionEmbedding;
 use super::config::{Attention, Cs2Config, Grid};
 use crate::error::Result;
-use crate::nn::{upsample_nearest, AttentionScratch, Conv, ConvGrid, ConvScratch, Linear, MultiHeadAttention, Pad};
+use crate::nn::{
+    upsample_nearest, AttentionScratch, Conv, ConvGrid, ConvScratch, Linear, MultiHeadAttention,
+    Pad,
+};
 use crate::tensor::TensorMap;
 
 /// A conv unit: y = swish(conv(x) + emb(condition embedding)).
@@ -27,7 +30,14 @@ struct Scratch {
 }
 
 impl Unit {
-    fn from_map(map: &TensorMap, name: &str, rank: usize, c_in: usize, c_out: usize, e: usize) -> Result<Self> {
+    fn from_map(
+        map: &TensorMap,
+        name: &str,
+        rank: usize,
+        c_in: usize,
+        c_out: usize,
+        e: usize,
+    ) -> Result<Self> {
         Ok(Self {
             conv: Conv::from_map(map, &format!("{name}.conv"), c_in, c_out, rank)?,
             emb: Linear::from_map(map, &format!("{name}.emb"), e, c_out, true)?,
@@ -35,11 +45,28 @@ impl Unit {
     }
 
     #[allow(clippy::too_many_arguments)]
-    fn forward(&self, x: &[f32], batch: usize, grid: &ConvGrid, stride: usize, emb: &[f32], s: &mut Scratch) -> (Vec<f32>, ConvGrid) {
+    fn forward(
+        &self,
+        x: &[f32],
+        batch: usize,
+        grid: &ConvGrid,
+        stride: usize,
+        emb: &[f32],
+        s: &mut Scratch,
+    ) -> (Vec<f32>, ConvGrid) {
         let mut add = vec![0f32; batch * self.conv.c_out];
         self.emb.forward(emb, batch, &mut add);
         let mut y = Vec::new();
-        let out = self.conv.forward_fused(x, batch, grid, stride, Some(&add), true, &mut y, &mut s.conv);
+        let out = self.conv.forward_fused(
+            x,
+            batch,
+            grid,
+            stride,
+            Some(&add),
+            true,
+            &mut y,
+            &mut s.conv,
+        );
         (y, out)
     }
 }
@@ -92,24 +119,35 @@ pub struct VoxelNet {
 /// layers, while a whole batch's (about 2 MB per dataset-2 shower) would stream through memory
 /// at every layer; the grid positions already make the convolutions' matrices wide. Measured
 /// (`examples/cs2_step.rs`, dataset 2, default widths, batch 100, thread CPU time on the loaded
-/// 2-vCPU machine): 9.1 ms per shower and step with passes of 1 shower, 7.8 with 4, 7.4 with 16,
-/// and 26 ms wall (before the per-tile epilogue) with the whole batch in one pass.
+/// 2-vCPU machine): 9.1 ms per shower and step with passes of 1 shower, 7.8 with 4, 7.4 with 16.
 const MICRO_BATCH: usize = 8;
 
 /// The convolution grid of a config grid (circular axes padded circularly).
 pub fn conv_grid(grid: &Grid) -> Result<ConvGrid> {
-    let pad: Vec<Pad> = grid.circular.iter().map(|&c| if c { Pad::Circular } else { Pad::Zero }).collect();
+    let pad: Vec<Pad> = grid
+        .circular
+        .iter()
+        .map(|&c| if c { Pad::Circular } else { Pad::Zero })
+        .collect();
     ConvGrid::new(&grid.dims, &pad)
 }
 
 impl VoxelNet {
-    pub fn from_map(map: &TensorMap, cfg: &Cs2Config, n_layers: usize, grid: &Grid) -> Result<Self> {
+    pub fn from_map(
+        map: &TensorMap,
+        cfg: &Cs2Config,
+        n_layers: usize,
+        grid: &Grid,
+    ) -> Result<Self> {
         let v = &cfg.voxel_net;
         let (e, rank, c) = (v.embedding, grid.dims.len(), &v.channels);
         let all_low = v.attention == Attention::AllLow;
         let last = *c.last().expect("config checked: at least one level");
-        let attn = |name: &str, ch| MultiHeadAttention::from_map(map, &format!("voxel.{name}"), ch, v.heads);
-        let unit = |name: &str, ci, co| Unit::from_map(map, &format!("voxel.{name}"), rank, ci, co, e);
+        let attn = |name: &str, ch| {
+            MultiHeadAttention::from_map(map, &format!("voxel.{name}"), ch, v.heads)
+        };
+        let unit =
+            |name: &str, ci, co| Unit::from_map(map, &format!("voxel.{name}"), rank, ci, co, e);
         let levels = (0..c.len())
             .map(|i| {
                 let c_in = if i == 0 { 1 } else { c[i - 1] };
@@ -117,10 +155,14 @@ impl VoxelNet {
                 let with_attn = all_low && i >= 1;
                 Ok(Level {
                     down_a: unit(&format!("down.{i}.a"), c_in, c[i])?,
-                    down_attn: with_attn.then(|| attn(&format!("down.{i}.attn"), c[i])).transpose()?,
+                    down_attn: with_attn
+                        .then(|| attn(&format!("down.{i}.attn"), c[i]))
+                        .transpose()?,
                     down_b: unit(&format!("down.{i}.b"), c[i], c[i])?,
                     up: unit(&format!("up.{i}"), below + c[i], c[i])?,
-                    up_attn: with_attn.then(|| attn(&format!("up.{i}.attn"), c[i])).transpose()?,
+                    up_attn: with_attn
+                        .then(|| attn(&format!("up.{i}.attn"), c[i]))
+                        .transpose()?,
                 })
             })
             .collect::<Result<_>>()?;
@@ -128,7 +170,13 @@ impl VoxelNet {
             grid: conv_grid(grid)?,
             n_layers,
             channels: c.clone(),
-            cond: ConditionEmbedding::from_map(map, "voxel.", cfg.time_embedding, cfg.time_embedding + 1 + n_layers, e)?,
+            cond: ConditionEmbedding::from_map(
+                map,
+                "voxel.",
+                cfg.time_embedding,
+                cfg.time_embedding + 1 + n_layers,
+                e,
+            )?,
             levels,
             mid_a: unit("mid.a", last, last)?,
             mid_attn: attn("mid.attn", last)?,
@@ -151,7 +199,12 @@ impl VoxelNet {
         let mut v = Vec::with_capacity(x.len());
         for b0 in (0..batch).step_by(MICRO_BATCH) {
             let b1 = (b0 + MICRO_BATCH).min(batch);
-            v.extend(self.forward_micro(&x[b0 * nv..b1 * nv], &t[b0..b1], &e[b0..b1], &layers[b0 * nl..b1 * nl]));
+            v.extend(self.forward_micro(
+                &x[b0 * nv..b1 * nv],
+                &t[b0..b1],
+                &e[b0..b1],
+                &layers[b0 * nl..b1 * nl],
+            ));
         }
         v
     }

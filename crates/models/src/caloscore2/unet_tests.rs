@@ -34,10 +34,14 @@ pub(crate) fn small_model(geometry: &str, attention: Attention, seed: u64) -> Cs
 }
 
 fn inputs(m: &Cs2Model, batch: usize) -> (Vec<f32>, Vec<f64>, Vec<f32>, Vec<f32>) {
-    let x: Vec<f32> = (0..batch * m.n_voxels()).map(|i| ((i * 7919) % 1000) as f32 / 500.0 - 1.0).collect();
+    let x: Vec<f32> = (0..batch * m.n_voxels())
+        .map(|i| ((i * 7919) % 1000) as f32 / 500.0 - 1.0)
+        .collect();
     let t = (0..batch).map(|b| 0.3 + 0.2 * b as f64).collect();
     let e = (0..batch).map(|b| 0.25 * (b + 1) as f32).collect();
-    let l = (0..batch * m.n_layers()).map(|i| (i as f32 * 0.37).sin()).collect();
+    let l = (0..batch * m.n_layers())
+        .map(|i| (i as f32 * 0.37).sin())
+        .collect();
     (x, t, e, l)
 }
 
@@ -74,7 +78,10 @@ fn unet_is_periodic_in_alpha() {
     let [nl, na, nr] = [45, 16, 9];
     let roll = |v: &[f32], by: usize| -> Vec<f32> {
         let mut out = v.to_vec();
-        for (s, d) in v.chunks_exact(nl * na * nr).zip(out.chunks_exact_mut(nl * na * nr)) {
+        for (s, d) in v
+            .chunks_exact(nl * na * nr)
+            .zip(out.chunks_exact_mut(nl * na * nr))
+        {
             for l in 0..nl {
                 for a in 0..na {
                     for r in 0..nr {
@@ -89,10 +96,18 @@ fn unet_is_periodic_in_alpha() {
     let v = m.voxel_net.forward(&x, &t, &e, &l);
     let v_rolled = m.voxel_net.forward(&roll(&x, 8), &t, &e, &l);
     let want = roll(&v, 8);
-    let worst = v_rolled.iter().zip(&want).map(|(a, b)| (a - b).abs()).fold(0f32, f32::max);
+    let worst = v_rolled
+        .iter()
+        .zip(&want)
+        .map(|(a, b)| (a - b).abs())
+        .fold(0f32, f32::max);
     assert!(worst < 1e-5, "worst difference {worst}");
     // The output does depend on α (the test is not vacuous).
-    let moved = v.iter().zip(&want).map(|(a, b)| (a - b).abs()).fold(0f32, f32::max);
+    let moved = v
+        .iter()
+        .zip(&want)
+        .map(|(a, b)| (a - b).abs())
+        .fold(0f32, f32::max);
     assert!(moved > 1e-3, "{moved}");
 }
 
@@ -104,6 +119,8 @@ fn unet_rows_do_not_depend_on_the_batch() {
     let (x, t, e, l) = inputs(&m, 3);
     let all = m.voxel_net.forward(&x, &t, &e, &l);
     let (nv, nl) = (m.n_voxels(), m.n_layers());
-    let one = m.voxel_net.forward(&x[nv..2 * nv], &t[1..2], &e[1..2], &l[nl..2 * nl]);
+    let one = m
+        .voxel_net
+        .forward(&x[nv..2 * nv], &t[1..2], &e[1..2], &l[nl..2 * nl]);
     assert_eq!(&all[nv..2 * nv], &one[..]);
 }

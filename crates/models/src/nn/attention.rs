@@ -154,17 +154,27 @@ mod tests {
         let lin = |l: &Linear, v: &[f64]| -> Vec<f64> {
             let (w, b) = (l.weight(), l.bias().unwrap());
             (0..l.out_features())
-                .map(|o| b[o] as f64 + (0..l.in_features()).map(|i| w[o * l.in_features() + i] as f64 * v[i]).sum::<f64>())
+                .map(|o| {
+                    b[o] as f64
+                        + (0..l.in_features())
+                            .map(|i| w[o * l.in_features() + i] as f64 * v[i])
+                            .sum::<f64>()
+                })
                 .collect()
         };
-        let tokens: Vec<Vec<f64>> = (0..n).map(|i| x[i * c..(i + 1) * c].iter().map(|&v| v as f64).collect()).collect();
+        let tokens: Vec<Vec<f64>> = (0..n)
+            .map(|i| x[i * c..(i + 1) * c].iter().map(|&v| v as f64).collect())
+            .collect();
         let qkv: Vec<Vec<f64>> = tokens.iter().map(|t| lin(&a.qkv, t)).collect();
         let mut out = Vec::new();
         for i in 0..n {
             let mut cat = vec![0f64; c];
             for h in 0..a.heads {
                 let score = |j: usize| {
-                    (0..dh).map(|d| qkv[i][h * dh + d] * qkv[j][c + h * dh + d]).sum::<f64>() / (dh as f64).sqrt()
+                    (0..dh)
+                        .map(|d| qkv[i][h * dh + d] * qkv[j][c + h * dh + d])
+                        .sum::<f64>()
+                        / (dh as f64).sqrt()
                 };
                 let s: Vec<f64> = (0..n).map(score).collect();
                 let m = s.iter().cloned().fold(f64::NEG_INFINITY, f64::max);
@@ -183,7 +193,13 @@ mod tests {
     fn attention_matches_the_definition_and_permutes_with_its_tokens() {
         let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(5);
         let (c, heads, n) = (12, 3, 7);
-        let qkv = Linear::new(c, 3 * c, random(&mut rng, 3 * c * c), Some(random(&mut rng, 3 * c))).unwrap();
+        let qkv = Linear::new(
+            c,
+            3 * c,
+            random(&mut rng, 3 * c * c),
+            Some(random(&mut rng, 3 * c)),
+        )
+        .unwrap();
         let proj = Linear::new(c, c, random(&mut rng, c * c), Some(random(&mut rng, c))).unwrap();
         let a = MultiHeadAttention::new(c, heads, qkv, proj).unwrap();
         let x = random(&mut rng, n * c);
@@ -194,7 +210,11 @@ mod tests {
             assert!((p - q).abs() < 1e-5, "{p} vs {q}");
         }
         // Tokens rolled by 3 → outputs rolled by 3.
-        let roll = |v: &[f32]| -> Vec<f32> { (0..n).flat_map(|i| v[((i + n - 3) % n) * c..][..c].to_vec()).collect() };
+        let roll = |v: &[f32]| -> Vec<f32> {
+            (0..n)
+                .flat_map(|i| v[((i + n - 3) % n) * c..][..c].to_vec())
+                .collect()
+        };
         let mut y2 = vec![0f32; n * c];
         a.forward(&roll(&x), n, &mut y2, &mut s);
         for (p, q) in y2.iter().zip(roll(&y)) {

@@ -127,7 +127,13 @@ pub struct ConvScratch {
 }
 
 impl Conv {
-    pub fn new(c_in: usize, c_out: usize, rank: usize, weight: Vec<f32>, bias: Vec<f32>) -> Result<Self> {
+    pub fn new(
+        c_in: usize,
+        c_out: usize,
+        rank: usize,
+        weight: Vec<f32>,
+        bias: Vec<f32>,
+    ) -> Result<Self> {
         let k = c_in * 3usize.pow(rank as u32);
         if weight.len() != c_out * k || bias.len() != c_out || !(1..=3).contains(&rank) {
             return Err(Error::Invalid(format!(
@@ -146,7 +152,13 @@ impl Conv {
     }
 
     /// `{prefix}.weight` `[C_out, C_in, 3…]` and `{prefix}.bias` `[C_out]`, shapes checked.
-    pub fn from_map(map: &TensorMap, prefix: &str, c_in: usize, c_out: usize, rank: usize) -> Result<Self> {
+    pub fn from_map(
+        map: &TensorMap,
+        prefix: &str,
+        c_in: usize,
+        c_out: usize,
+        rank: usize,
+    ) -> Result<Self> {
         let mut shape = vec![c_out, c_in];
         shape.extend(std::iter::repeat_n(3, rank));
         let w = map.get(&format!("{prefix}.weight"), &shape)?;
@@ -195,7 +207,11 @@ impl Conv {
         let taps = grid.n_taps();
         let k = self.c_in * taps;
         if let Some(sh) = shift {
-            assert_eq!(sh.len(), batch * self.c_out, "one shift per shower and channel");
+            assert_eq!(
+                sh.len(),
+                batch * self.c_out,
+                "one shift per shower and channel"
+            );
         }
         y.clear();
         y.resize(self.c_out * batch * p_out, 0.0);
@@ -212,7 +228,19 @@ impl Conv {
             let n = nu * slice;
             scratch.col.clear();
             scratch.col.resize(k * n, 0.0);
-            im2col(x, batch, p_in, grid, &out, &src, &runs, self.c_in, u0, nu, &mut scratch.col);
+            im2col(
+                x,
+                batch,
+                p_in,
+                grid,
+                &out,
+                &src,
+                &runs,
+                self.c_in,
+                u0,
+                nu,
+                &mut scratch.col,
+            );
             let o0 = out.dims[0];
             for co in 0..self.c_out {
                 let row = &mut y[co * batch * p_out + u0 * slice..][..n];
@@ -286,7 +314,12 @@ fn slice_runs(grid: &ConvGrid, out: &ConvGrid, src: &[Vec<Vec<usize>>; 3]) -> Ve
                             continue;
                         }
                     }
-                    runs.push(Run { dst, src: from, len: 1, step: 1 });
+                    runs.push(Run {
+                        dst,
+                        src: from,
+                        len: 1,
+                        step: 1,
+                    });
                 }
             }
             all.push(runs);
@@ -347,7 +380,14 @@ fn im2col(
 
 /// Nearest-neighbour upsampling ×2 along every axis of the grid, keeping the first `to` entries:
 /// `x` `[C][B][from]` → `[C][B][to]`, out[i] = x[i / 2] per axis.
-pub fn upsample_nearest(x: &[f32], channels: usize, batch: usize, from: &ConvGrid, to: &ConvGrid, y: &mut Vec<f32>) {
+pub fn upsample_nearest(
+    x: &[f32],
+    channels: usize,
+    batch: usize,
+    from: &ConvGrid,
+    to: &ConvGrid,
+    y: &mut Vec<f32>,
+) {
     let (p_in, p_out) = (from.positions(), to.positions());
     assert_eq!(x.len(), channels * batch * p_in, "upsample input length");
     for a in 0..3 {
@@ -405,7 +445,9 @@ mod tests {
                                                 if s < 0 || s >= n {
                                                     match grid.pad[a] {
                                                         Pad::Zero => zero = true,
-                                                        Pad::Circular => idx[a] = s.rem_euclid(n) as usize,
+                                                        Pad::Circular => {
+                                                            idx[a] = s.rem_euclid(n) as usize
+                                                        }
                                                     }
                                                 } else {
                                                     idx[a] = s as usize;
@@ -415,8 +457,10 @@ mod tests {
                                                 continue;
                                             }
                                             let tap = (i0 * t[1] + i1) * t[2] + i2;
-                                            let w = conv.weight[(co * conv.c_in + ci) * grid.n_taps() + tap];
-                                            let p = (idx[0] * grid.dims[1] + idx[1]) * grid.dims[2] + idx[2];
+                                            let w = conv.weight
+                                                [(co * conv.c_in + ci) * grid.n_taps() + tap];
+                                            let p = (idx[0] * grid.dims[1] + idx[1]) * grid.dims[2]
+                                                + idx[2];
                                             acc += w as f64 * x[(ci * batch + b) * p_in + p] as f64;
                                         }
                                     }
@@ -450,15 +494,32 @@ mod tests {
             let (c_in, c_out, batch) = (3, 4, 3);
             let rank = dims.len();
             let taps = 3usize.pow(rank as u32);
-            let conv = Conv::new(c_in, c_out, rank, random(&mut rng, c_out * c_in * taps), random(&mut rng, c_out)).unwrap();
+            let conv = Conv::new(
+                c_in,
+                c_out,
+                rank,
+                random(&mut rng, c_out * c_in * taps),
+                random(&mut rng, c_out),
+            )
+            .unwrap();
             let x = random(&mut rng, c_in * batch * grid.positions());
             for stride in [1, 2] {
                 let mut y = Vec::new();
-                let out = conv.forward(&x, batch, &grid, stride, &mut y, &mut ConvScratch::default());
+                let out = conv.forward(
+                    &x,
+                    batch,
+                    &grid,
+                    stride,
+                    &mut y,
+                    &mut ConvScratch::default(),
+                );
                 let want = naive(&conv, &x, batch, &grid, stride);
                 assert_eq!(out.positions() * c_out * batch, want.len());
                 for (a, b) in y.iter().zip(&want) {
-                    assert!((a - b).abs() < 1e-5, "{dims:?} {pad:?} stride {stride}: {a} vs {b}");
+                    assert!(
+                        (a - b).abs() < 1e-5,
+                        "{dims:?} {pad:?} stride {stride}: {a} vs {b}"
+                    );
                 }
                 // Stride 2 gives ceil(n/2) positions on every axis of the grid.
                 if stride == 2 {
@@ -480,11 +541,15 @@ mod tests {
         let roll = |v: &[f32], g: &ConvGrid, by: usize| -> Vec<f32> {
             let [d0, d1, d2] = g.dims;
             let mut out = v.to_vec();
-            for (src, dst) in v.chunks_exact(d0 * d1 * d2).zip(out.chunks_exact_mut(d0 * d1 * d2)) {
+            for (src, dst) in v
+                .chunks_exact(d0 * d1 * d2)
+                .zip(out.chunks_exact_mut(d0 * d1 * d2))
+            {
                 for i0 in 0..d0 {
                     for i1 in 0..d1 {
                         for i2 in 0..d2 {
-                            dst[(i0 * d1 + (i1 + by) % d1) * d2 + i2] = src[(i0 * d1 + i1) * d2 + i2];
+                            dst[(i0 * d1 + (i1 + by) % d1) * d2 + i2] =
+                                src[(i0 * d1 + i1) * d2 + i2];
                         }
                     }
                 }

@@ -14,8 +14,8 @@ pub mod norm;
 pub mod pointwise;
 mod rq_spline;
 mod scalings;
-pub mod sinusoidal;
 pub mod showerflow;
+pub mod sinusoidal;
 mod time_embedding;
 pub mod vp;
 
@@ -29,6 +29,6 @@ pub use norm::{PointNormalisation, Standardiser};
 pub use pointwise::{Context, LayerOutputs, PointwiseNet, PointwiseShape, TimePart};
 pub use rq_spline::rq_spline;
 pub use scalings::Scalings;
-pub use sinusoidal::sinusoidal_embedding;
 pub use showerflow::{FlowConfig, ShowerFeatures, ShowerFlow};
+pub use sinusoidal::sinusoidal_embedding;
 pub use time_embedding::{FourierTimeEmbedding, TimeEmbedding};
