@@ -40,15 +40,15 @@ fn generate_with_a_model_folder_writes_a_calochallenge_file() {
     let text = run(calogen()
         .args(["generate", "--model"])
         .arg(&model)
-        .args(["--energy", "50GeV", "--n", "10", "--threads", "2", "--out"])
+        .args(["--energy", "50GeV", "--n", "20", "--threads", "2", "--out"])
         .arg(&out));
     assert!(text.contains("caloscore2"), "{text}");
     // The CaloChallenge layout: incident_energies (N, 1) and showers (N, voxels), float32, MeV.
     let f = calogen_data::hdf5::File::open(&out).unwrap();
     let inc = f.dataset("incident_energies").unwrap();
     let showers = f.dataset("showers").unwrap();
-    assert_eq!(inc.shape(), vec![10, 1]);
-    assert_eq!(showers.shape(), vec![10, 6480]);
+    assert_eq!(inc.shape(), vec![20, 1]);
+    assert_eq!(showers.shape(), vec![20, 6480]);
     assert!(inc.dtype().unwrap().is::<f32>() && showers.dtype().unwrap().is::<f32>());
     // The same datasets, ranks and dtypes as a real CaloChallenge dataset-2 file.
     let g4 = calogen_data::hdf5::File::open(common::fixture("par04_electrons_small.h5")).unwrap();
@@ -71,7 +71,7 @@ fn generate_with_a_model_folder_writes_a_calochallenge_file() {
     run(calogen()
         .args(["generate", "--model"])
         .arg(&model)
-        .args(["--energy", "50GeV", "--n", "10", "--threads", "1", "--out"])
+        .args(["--energy", "50GeV", "--n", "20", "--threads", "1", "--out"])
         .arg(&out1));
     let v1: Vec<f32> = calogen_data::hdf5::File::open(&out1)
         .unwrap()
@@ -95,9 +95,9 @@ fn generate_with_a_model_folder_writes_a_calochallenge_file() {
             "--fpd-kpd-sizes",
             "scaled",
             "--reference-showers",
-            "0..5",
+            "0..10",
             "--generated-showers",
-            "5..10",
+            "10..20",
         ])
         .arg("--reference")
         .arg(&out)
