@@ -8,11 +8,11 @@ use std::time::Instant;
 
 use anyhow::{bail, Context, Result};
 use calogen_data::atomic::FileSet;
-use calogen_data::formats::h5util::write_file_attrs;
+use calogen_data::formats::h5util::{write_file_attrs, FileAttr};
 use calogen_data::formats::CellsWriter;
 use calogen_data::{CellShowers, PointClouds, ShowerBatch};
 use calogen_geometry::{CellProjector, Geometry, OutsideReport, PlanarGeometry};
-use calogen_models::family::append_clouds;
+use calogen_models::family::{append_clouds, training, TrainingShowers};
 use calogen_models::{Incident, LoadOptions, ModelFamily, Registry};
 
 use super::conditions::{
@@ -262,7 +262,18 @@ pub fn run(args: Args, registry: &Registry) -> Result<()> {
         asked,
         extrapolated,
     } = incidents_of(&args, family.as_ref())?;
-    let attrs = asked.attributes(&family.trained_range(), extrapolated);
+    let mut attrs = asked.attributes(&family.trained_range(), extrapolated);
+    // Which Geant4 showers trained the model, so that `evaluate` can warn when they are the
+    // reference: a model folder's training.json, else what a built-in model knows.
+    let folder = args.model.as_deref().map(Path::new).filter(|p| p.is_dir());
+    let training = match folder {
+        Some(d) => TrainingShowers::read_dir(d)?,
+        None => None,
+    }
+    .or_else(|| family.training_showers());
+    if let Some(t) = &training {
+        attrs.push((training::ATTR, FileAttr::Text(t.to_json())));
+    }
     let n = incidents.len();
     if n == 0 {
         bail!("no incident particles to simulate");

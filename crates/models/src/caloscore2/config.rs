@@ -462,8 +462,10 @@ mod tests {
         let mut c = Cs2Config::default();
         c.voxel_net.channels = vec![8, 1 << 20];
         assert!(c.check("x").is_err());
-        let mut c = Cs2Config::default();
-        c.voxel_steps = 1 << 40;
+        let c = Cs2Config {
+            voxel_steps: 1 << 40,
+            ..Cs2Config::default()
+        };
         assert!(c.check("x").is_err());
         let mut c = Cs2Config::default();
         c.voxel_net.heads = 3;
