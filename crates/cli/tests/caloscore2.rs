@@ -106,6 +106,28 @@ fn generate_with_a_model_folder_writes_a_calochallenge_file() {
         .arg("--out")
         .arg(d.join("eval")));
     assert!(d.join("eval/metrics.json").exists());
+
+    // The CaloChallenge timing protocol with the folder.
+    let json = d.join("bench.json");
+    run(calogen()
+        .args(["bench", "--model"])
+        .arg(&model)
+        .args([
+            "--batch",
+            "1,3",
+            "--threads",
+            "1",
+            "--repeats",
+            "1",
+            "--quick",
+            "--json",
+        ])
+        .arg(&json));
+    let b: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&json).unwrap()).unwrap();
+    assert_eq!(b["model"], "caloscore2");
+    assert_eq!(b["rows"].as_array().unwrap().len(), 2);
+    assert!(b["stages"].as_str().unwrap().contains("DDIM"), "{b}");
 }
 
 #[test]
