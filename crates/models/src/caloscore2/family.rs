@@ -49,7 +49,7 @@ impl Cs2Family {
     pub fn load(dir: Option<&Path>, opts: &LoadOptions) -> Result<Self> {
         opts.only(NAME, &[])?;
         let Some(dir) = dir else {
-            return Err(Error::Invalid(
+            return Err(Error::NoBuiltin(
                 "caloscore2 has no built-in weights yet (assets/caloscore2/ does not exist): train \
                  a model with calogen-train's caloscore2 (issue 13), which writes a model folder \
                  (family.json + caloscore2.safetensors), and pass it with --model DIR"
