@@ -154,3 +154,41 @@ fn built_in_name_explains_there_are_no_weights_yet() {
         "{err}"
     );
 }
+
+/// The contract end to end: a folder written by `calogen train caloscore2` (burn, calogen-train)
+/// loads in calogen-models' inference and generates a CaloChallenge file of finite energies.
+#[test]
+fn a_trained_folder_generates() {
+    let data = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/data");
+    let (a, b) = (
+        data.join("par04_electrons_train.h5"),
+        data.join("par04_electrons_train_2.h5"),
+    );
+    if !(a.exists() && b.exists()) {
+        eprintln!("skipped: ../shared/data not found");
+        return;
+    }
+    let cfg = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../train/configs/caloscore2/tiny.toml");
+    let dir = tempfile::tempdir().unwrap();
+    let m = dir.path().join("m");
+    run(calogen()
+        .args(["train", "caloscore2", "--steps", "1", "--data"])
+        .arg(&a)
+        .arg("--data")
+        .arg(&b)
+        .arg("--out")
+        .arg(&m)
+        .arg("--config")
+        .arg(&cfg));
+    let out = dir.path().join("g.h5");
+    run(calogen()
+        .args(["generate", "--model"])
+        .arg(&m)
+        .args(["--energy", "50GeV", "--n", "3", "--out"])
+        .arg(&out));
+    let f = calogen_data::hdf5::File::open(&out).unwrap();
+    let v: Vec<f32> = f.dataset("showers").unwrap().read_raw().unwrap();
+    assert_eq!(v.len(), 3 * 6480);
+    assert!(v.iter().all(|x| x.is_finite() && *x >= 0.0));
+}
