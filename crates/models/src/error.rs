@@ -25,6 +25,10 @@ pub enum Error {
     /// Bad arguments to a model call (wrong slice lengths, non-finite conditions...).
     #[error("{0}")]
     Invalid(String),
+    /// The family has no built-in model (yet): it loads from a model folder only. Front ends that
+    /// go through every family's built-in model (`calogen bench` without `--model`) skip it.
+    #[error("{0}")]
+    NoBuiltin(String),
 }
 
 pub type Result<T> = std::result::Result<T, Error>;

@@ -39,7 +39,8 @@ use crate::progress;
     a stand-in fitted to Geant4), or a model folder.")]
 pub struct Args {
     /// A model family (caloclouds2, caloclouds3) or a model folder (its family.json names the
-    /// family, or its files do: pointwise.safetensors, cc3_cm_config.json); default: caloclouds2.
+    /// family, or its files do: pointwise.safetensors, cc3_cm_config.json,
+    /// caloscore2.safetensors — CaloScore v2, voxels, folder only); default: caloclouds2.
     #[arg(long)]
     pub model: Option<String>,
     /// Simulate the incident particles (energy, direction) of this point file.

@@ -3,12 +3,14 @@
 //! model family (each family brings its own adapter, `<family>/family.rs`). `calogen bench` is the
 //! front end.
 
+pub mod cs2_flops;
 pub mod flops;
 pub mod network;
 pub mod peak;
 pub mod protocol;
 pub mod stats;
 
+pub use cs2_flops::Cs2Flops;
 pub use flops::Cc3Flops;
 pub use network::{time_shape, ShapeTiming, TorchReference, TORCH_REFERENCE};
 pub use peak::{peak_gflops, PeakIsa, PeakOptions};

@@ -2,9 +2,33 @@
 //! energy per layer, one for the voxels normalised by their layer's energy — on the VP cosine
 //! schedule with v-prediction and the DDIM sampler (`nn::vp`), distilled progressively.
 //!
-//! State (issue 13, in progress): the preprocessing and its exact inverse (`preprocess`) and the
-//! diffusion arithmetic (`nn::vp`) exist and are tested; the networks, sampling, training and the
-//! family's registration do not yet, so `--model caloscore2` is not available.
+//! Inference, one job per file: `config` (the contract with training: both networks operation by
+//! operation, every tensor's name and shape), `preprocess` (the features and their exact
+//! inverse), `condition` (the condition embedding), `layer_net` (residual MLP), `unet` (the voxel
+//! U-Net on `nn::conv` and `nn::attention`, circular in α), `model` (loading a model folder with
+//! every tensor checked), `sampling` (DDIM, per-shower noise streams), `pipeline` (features →
+//! MeV), `export` (writing a model folder; seeded random weights for tests) and `family` (the
+//! `ModelFamily`: `--model DIR`). No trained weights are embedded yet, so the built-in name
+//! `--model caloscore2` says how to get a model folder; training is `calogen-train`'s
+//! `caloscore2/` (issue 13).
 
+pub mod condition;
 pub mod config;
+pub mod export;
+pub mod family;
+pub mod layer_net;
+pub mod model;
+pub mod pipeline;
 pub mod preprocess;
+pub mod sampling;
+pub mod unet;
+
+pub use config::Cs2Config;
+pub use model::Cs2Model;
+
+#[cfg(test)]
+mod family_tests;
+#[cfg(test)]
+mod sampling_tests;
+#[cfg(test)]
+mod unet_tests;

@@ -41,6 +41,7 @@ impl Registry {
             entries: vec![
                 crate::caloclouds2::family::entry(),
                 crate::caloclouds3::family::entry(),
+                crate::caloscore2::family::entry(),
             ],
         }
     }
@@ -138,7 +139,7 @@ mod tests {
     #[test]
     fn resolves_names_folders_and_family_files() {
         let r = Registry::builtin();
-        assert_eq!(r.names(), ["caloclouds2", "caloclouds3"]);
+        assert_eq!(r.names(), ["caloclouds2", "caloclouds3", "caloscore2"]);
         assert_eq!(r.resolve(None).unwrap().entry.name, "caloclouds2");
         let cc3 = r.resolve(Some("caloclouds3")).unwrap();
         assert_eq!((cc3.entry.name, cc3.dir), ("caloclouds3", None));
@@ -168,8 +169,10 @@ mod tests {
             assert_eq!(got.entry.name, *want, "{dir}");
             assert_eq!(got.dir.as_deref(), Some(Path::new(dir)));
         }
-        let unknown = folder("other", FAMILY_FILE, r#"{"family": "caloscore2"}"#);
+        let unknown = folder("other", FAMILY_FILE, r#"{"family": "nosuchfamily"}"#);
         assert!(r.resolve(Some(&unknown)).is_err());
+        let cs2 = folder("cs2", "caloscore2.safetensors", "");
+        assert_eq!(r.resolve(Some(&cs2)).unwrap().entry.name, "caloscore2");
         let empty = folder("empty", "README", "");
         let err = r.resolve(Some(&empty)).err().unwrap().to_string();
         assert!(err.contains(FAMILY_FILE), "{err}");

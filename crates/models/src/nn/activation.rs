@@ -24,6 +24,19 @@ pub fn sigmoid(x: f32) -> f32 {
     (1.0 / (1.0 + (-(x as f64)).exp())) as f32
 }
 
+/// Swish (SiLU), x·sigmoid(x) = x/(1 + e^(−x)), in f32: the activation of CaloScore v2. At very
+/// negative x, e^(−x) overflows to +∞ and the quotient is −0, the right limit.
+#[inline]
+pub fn swish(x: f32) -> f32 {
+    x / (1.0 + (-x).exp())
+}
+
+pub fn swish_inplace(xs: &mut [f32]) {
+    for x in xs {
+        *x = swish(*x);
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -35,5 +48,9 @@ mod tests {
         assert_eq!(sigmoid(0.0), 0.5);
         assert_eq!(sigmoid(-200.0), 0.0);
         assert_eq!(sigmoid(200.0), 1.0);
+        assert_eq!(swish(0.0), 0.0);
+        assert!((swish(1.0) - 0.731_058_6).abs() < 1e-6);
+        assert_eq!(swish(-200.0), 0.0);
+        assert_eq!(swish(200.0), 200.0);
     }
 }
