@@ -367,3 +367,77 @@ fn split_holds_back_the_tail_of_every_file() {
     assert_eq!(eval.shower(0), eval.shower(1990));
     assert_ne!(train.shower(0), eval.shower(0));
 }
+
+/// The exported networks run by calogen-models' kernels (im2col + sgemm, its own padding,
+/// upsampling and attention) give burn's velocities on the same inputs: training and inference
+/// implement one definition (config.rs), not two.
+#[test]
+fn burn_forward_equals_the_inference_kernels() {
+    use super::model::time_embedding;
+    use calogen_models::caloscore2::model::Cs2Model;
+    let dev = infer_device();
+    let cfg = small_cfg();
+    let nets = Cs2Nets::new(&cfg, 45, &grid_ds2(), &mut stream(3, "init"), &dev);
+    let pre = super::data::Preprocessing {
+        layer: calogen_models::caloscore2::preprocess::FeatureScaler {
+            mean: vec![0.0; 45],
+            std: vec![1.0; 45],
+        },
+        voxel: calogen_models::caloscore2::preprocess::FeatureScaler {
+            mean: vec![0.0; 6480],
+            std: vec![1.0; 6480],
+        },
+    };
+    let dir = tempfile::tempdir().unwrap();
+    save_model(
+        dir.path(),
+        &nets.layer,
+        &nets.voxel,
+        &cfg,
+        &pre,
+        &grid_ds2(),
+    )
+    .unwrap();
+    let m = Cs2Model::from_dir(dir.path()).unwrap();
+    let b = 2;
+    let x = normals(&mut stream(4, "x"), b * 6480);
+    let layers = normals(&mut stream(4, "layers"), b * 45);
+    let (t, e) = ([0.25f64, 0.7], [0.3f32, 0.8]);
+    let close = |name: &str, a: &[f32], b: &[f32]| {
+        assert_eq!(a.len(), b.len(), "{name}");
+        let top = a.iter().fold(1.0f32, |m, v| m.max(v.abs()));
+        let worst = a
+            .iter()
+            .zip(b)
+            .map(|(p, q)| (p - q).abs())
+            .fold(0.0f32, f32::max);
+        assert!(
+            worst <= 1e-4 * top,
+            "{name}: worst difference {worst} of {top}"
+        );
+    };
+    // Voxel network: c = [temb(t), e, layer features].
+    let mut c = Vec::new();
+    for i in 0..b {
+        time_embedding(t[i], cfg.time_embedding, &mut c);
+        c.push(e[i]);
+        c.extend_from_slice(&layers[i * 45..(i + 1) * 45]);
+    }
+    let burn_v = vec2(nets.voxel.forward(t2(x.clone(), b, &dev), t2(c, b, &dev)));
+    close(
+        "voxel net",
+        &burn_v,
+        &m.voxel_net.forward(&x, &t, &e, &layers),
+    );
+    // Layer network: c = [temb(t), e].
+    let mut c = Vec::new();
+    for i in 0..b {
+        time_embedding(t[i], cfg.time_embedding, &mut c);
+        c.push(e[i]);
+    }
+    let burn_l = vec2(
+        nets.layer
+            .forward(t2(layers.clone(), b, &dev), t2(c, b, &dev)),
+    );
+    close("layer net", &burn_l, &m.layer_net.forward(&layers, &t, &e));
+}
