@@ -9,7 +9,11 @@
 # Every step resumes: a killed training continues from its checkpoint, finished levels and
 # existing outputs are kept. Steps 3 need the inference side of issue 13 (`calogen generate` of
 # a caloscore2 model folder).
-# Usage: scripts/cs2_train.sh [RUN_DIR] [OUT_DIR]   (env: CS2_CONFIG, CS2_DISTIL_CONFIG, CS2_TO)
+# Usage: scripts/cs2_train.sh [RUN_DIR] [OUT_DIR]
+# env: CS2_CONFIG, CS2_DISTIL_CONFIG, CS2_TO (last level, default 1), CS2_TRAIN_STEPS and
+# CS2_DISTIL_STEPS (override the configs' steps; per level for the distillation), CS2_EVAL_N
+# (held-back showers generated and evaluated, default all 1 000), CS2_THREADS (generation and
+# evaluation threads, default 1; the showers do not depend on it).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 RUN=${1:-runs/cs2}
@@ -19,6 +23,10 @@ D=(--data "$S/par04_electrons_train.h5" --data "$S/par04_electrons_train_2.h5")
 CFG=${CS2_CONFIG:-crates/train/configs/caloscore2/default.toml}
 DCFG=${CS2_DISTIL_CONFIG:-crates/train/configs/caloscore2/distil.toml}
 TO=${CS2_TO:-1}
+TRAIN_STEPS=(); [ -n "${CS2_TRAIN_STEPS:-}" ] && TRAIN_STEPS=(--steps "$CS2_TRAIN_STEPS")
+DISTIL_STEPS=(); [ -n "${CS2_DISTIL_STEPS:-}" ] && DISTIL_STEPS=(--steps "$CS2_DISTIL_STEPS")
+EVAL_N=${CS2_EVAL_N:-1000}
+THREADS=${CS2_THREADS:-1}
 cargo build --release -q -p calogen-cli
 B=target/release/calogen
 # One thread: burn's Flex backend and the evaluation (the training is seeded; same bytes on any
@@ -26,16 +34,16 @@ B=target/release/calogen
 export RAYON_NUM_THREADS=1
 mkdir -p "$RUN" "$OUT"
 t() { /usr/bin/time -f "$1: %e s wall, %U s CPU" "${@:2}"; }
-t train "$B" train caloscore2 "${D[@]}" --out "$RUN/cs2" --config "$CFG" | tail -3
+t train "$B" train caloscore2 "${D[@]}" --out "$RUN/cs2" --config "$CFG" "${TRAIN_STEPS[@]}" | tail -3
 t distil "$B" train caloscore2-distil "${D[@]}" --teacher "$RUN/cs2" --out "$RUN/cs2_distil" \
-    --to-steps "$TO" --config "$DCFG" | tail -8
+    --to-steps "$TO" --config "$DCFG" "${DISTIL_STEPS[@]}" | tail -8
 HELD=$RUN/cs2/heldout.h5
 # Geant4 against Geant4 at the same sample size (the floor): the first 1 000 training showers of
 # the second file against the held-back ones.
 if [ ! -f "$OUT/eval_g4.txt" ]; then
     "$B" evaluate --protocol calochallenge --geometry calochallenge-ds2 --reference "$HELD" \
-        --generated "$S/par04_electrons_train_2.h5" --generated-showers 0..1000 \
-        --out "$OUT/eval_g4" > "$OUT/eval_g4.txt"
+        --reference-showers "0..$EVAL_N" --generated "$S/par04_electrons_train_2.h5" \
+        --generated-showers "0..$EVAL_N" --out "$OUT/eval_g4" > "$OUT/eval_g4.txt"
 fi
 models=("64:$RUN/cs2")
 for d in "$RUN"/cs2_distil/steps_*; do
@@ -46,12 +54,13 @@ for m in "${models[@]}"; do
     dir=${m#*:}
     gen=$OUT/gen_$n.h5
     if [ ! -f "$gen" ]; then
-        t "generate $n steps" "$B" generate --model "$dir" --like "$HELD" --geometry calochallenge-ds2 \
-            --seed 1 --out "$gen"
+        t "generate $n steps" "$B" generate --model "$dir" --like "$HELD" --like-showers "0..$EVAL_N" \
+            --geometry calochallenge-ds2 --seed 1 --threads "$THREADS" --out "$gen"
     fi
     if [ ! -f "$OUT/eval_$n.txt" ]; then
         "$B" evaluate --protocol calochallenge --geometry calochallenge-ds2 --reference "$HELD" \
-            --generated "$gen" --out "$OUT/eval_$n" > "$OUT/eval_$n.txt"
+            --reference-showers "0..$EVAL_N" --generated "$gen" \
+            --out "$OUT/eval_$n" > "$OUT/eval_$n.txt"
     fi
 done
 echo "held-out losses: $RUN/cs2/heldout_loss.tsv, $RUN/cs2_distil/distil_loss.tsv; evaluations: $OUT/eval_*.txt"

@@ -192,3 +192,32 @@ fn a_trained_folder_generates() {
     assert_eq!(v.len(), 3 * 6480);
     assert!(v.iter().all(|x| x.is_finite() && *x >= 0.0));
 }
+
+#[test]
+fn generate_like_a_calochallenge_file_takes_its_incident_energies() {
+    // `--like` on a voxel file (the held-back Geant4 showers of the CaloScore v2 chain): one
+    // shower per shower of the range, at its incident energy.
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let model = d.join("cs2");
+    let cfg = small();
+    write_model(&model, &cfg, &random_tensors(&cfg, 4, 1.0).unwrap()).unwrap();
+    let g4 = common::fixture("par04_electrons_small.h5");
+    let out = d.join("like.h5");
+    run(calogen()
+        .args(["generate", "--model"])
+        .arg(&model)
+        .arg("--like")
+        .arg(&g4)
+        .args(["--like-showers", "3..9", "--out"])
+        .arg(&out));
+    let read = |p: &std::path::Path| -> Vec<f32> {
+        calogen_data::hdf5::File::open(p)
+            .unwrap()
+            .dataset("incident_energies")
+            .unwrap()
+            .read_raw::<f32>()
+            .unwrap()
+    };
+    assert_eq!(read(&out), read(&g4)[3..9].to_vec());
+}

@@ -6,7 +6,7 @@ use std::path::Path;
 
 use anyhow::{bail, Context, Result};
 use calogen_data::formats::h5util::FileAttr;
-use calogen_data::{PointClouds, ShowerFileOptions};
+use calogen_data::{PointClouds, ShowerBatch, ShowerFileOptions};
 use calogen_models::family::TrainedRange;
 use calogen_models::{Incident, ModelFamily};
 use rand::{Rng, SeedableRng};
@@ -331,6 +331,27 @@ fn span((lo, hi): (f64, f64)) -> String {
 }
 
 /// Point clouds of `path[range]` (all showers without a range).
+/// The incidents of showers `range` of any shower file (`--like`): a point file's energies and
+/// directions, a voxel or cell file's energies (perpendicular; those files carry no direction).
+pub fn read_like(path: &Path, range: Option<&str>) -> Result<Vec<Incident>> {
+    let file = calogen_data::open(path, &ShowerFileOptions::default())?;
+    let r = super::evaluate::parse_range(range, file.len(), "like")?;
+    Ok(match file.read(r)? {
+        ShowerBatch::Points(p) => Incident::of_clouds(&p),
+        ShowerBatch::Voxels(v) => v
+            .incident_energy
+            .iter()
+            .map(|&e| Incident::perpendicular(e))
+            .collect(),
+        ShowerBatch::Cells(c) => (0..c.len())
+            .map(|i| {
+                let d = c.direction.as_ref().map_or([0.0, 0.0, 1.0], |d| d[i]);
+                Incident::along(c.incident_energy[i], d)
+            })
+            .collect(),
+    })
+}
+
 pub fn read_points(path: &Path, range: Option<&str>, what: &str) -> Result<PointClouds> {
     let file = calogen_data::open(path, &ShowerFileOptions::default())?;
     let Some(points) = file.points() else {

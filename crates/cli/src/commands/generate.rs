@@ -16,7 +16,8 @@ use calogen_models::family::{append_clouds, training, TrainingShowers};
 use calogen_models::{Incident, LoadOptions, ModelFamily, Registry};
 
 use super::conditions::{
-    check_trained_range, incidents, parse_angle, parse_energy, read_incidents, read_points, Asked,
+    check_trained_range, incidents, parse_angle, parse_energy, read_incidents, read_like,
+    read_points, Asked,
 };
 use crate::progress;
 
@@ -43,7 +44,8 @@ pub struct Args {
     /// caloscore2.safetensors — CaloScore v2, voxels, folder only); default: caloclouds2.
     #[arg(long)]
     pub model: Option<String>,
-    /// Simulate the incident particles (energy, direction) of this point file.
+    /// Simulate the incident particles (energy, direction) of this shower file (points, voxels or
+    /// cells; voxel and cell files give perpendicular incidence).
     #[arg(long, conflicts_with_all = ["energy", "n", "theta", "phi", "incidents"])]
     pub like: Option<PathBuf>,
     /// Simulate the incidents listed in this text file, one per line: `ENERGY [THETA [PHI]]`
@@ -168,8 +170,7 @@ struct Conditions {
 
 fn incidents_of(args: &Args, family: &dyn ModelFamily) -> Result<Conditions> {
     if let Some(like) = &args.like {
-        let targets = read_points(like, args.like_showers.as_deref(), "like")?;
-        let incidents = Incident::of_clouds(&targets);
+        let incidents = read_like(like, args.like_showers.as_deref())?;
         let Some(asked) = Asked::of(&incidents) else {
             bail!("--like {}: no showers to simulate", like.display());
         };
