@@ -264,6 +264,18 @@ fn train_showerflow_then_generate_with_its_flow() {
     let (before, after) = train_flow(&data, &run_dir, false);
     // MEASURED below.
     assert!(after < before - 0.1, "held-out NLL {before} -> {after}");
+    // The run folder records what trained it: the file's showers but the held-out 500.
+    let n = calogen_data::open(&data, &Default::default())
+        .unwrap()
+        .len();
+    let t = std::fs::read_to_string(run_dir.join("training.json")).unwrap();
+    assert_eq!(
+        t,
+        format!(
+            r#"{{"files":[{{"file":"photons.h5","first":0,"end":{}}}]}}"#,
+            n - 500
+        )
+    );
 
     let flow_file = run_dir.join("showerflow.safetensors");
     let d = model_dir(dir.path(), Some(&flow_file));

@@ -187,3 +187,82 @@ fn pions_against_photons_are_warned_about() {
     let report = std::fs::read_to_string(dir.path().join("report.md")).unwrap();
     assert!(report.contains("Warning: the files are different kinds of sample"));
 }
+
+/// `calogen generate` of 40 showers with `model` (`None`: the built-in CaloClouds II) into `out`.
+fn generate(model: Option<&Path>, out: &Path) {
+    let mut c = common::calogen();
+    c.args([
+        "generate",
+        "--energy",
+        "10GeV..90GeV",
+        "--n",
+        "40",
+        "--seed",
+        "3",
+    ]);
+    if let Some(m) = model {
+        c.arg("--model").arg(m);
+    }
+    common::run(c.arg("--out").arg(out));
+}
+
+#[test]
+fn a_reference_among_the_training_showers_is_warned_about() {
+    // The built-in CaloClouds II was trained on showers 0..3000 of ild_photons_train.h5; the
+    // fixture (cut from that file's first showers) stands in for it under that name.
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let train = d.join("ild_photons_train.h5");
+    std::fs::copy(fixture("ild_photons_small.h5"), &train).unwrap();
+    let gen = d.join("gen.h5");
+    generate(None, &gen);
+    let out = d.join("o");
+    let o = evaluate(&["--reference-showers", "0..20"], &train, &gen, &out);
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(o.status.success(), "{err}");
+    assert!(
+        err.contains("the reference showers 0..20 of ild_photons_train.h5 were used to train"),
+        "{err}"
+    );
+    let report = std::fs::read_to_string(out.join("report.md")).unwrap();
+    assert!(report.contains("were used to train"), "{report}");
+
+    // A model folder says what trained it (training.json): showers 0..10 only. A reference from
+    // 20 on is not warned about; one from 5 on is, for the 5 it shares.
+    let model = d.join("model");
+    std::fs::create_dir(&model).unwrap();
+    let assets = Path::new(env!("CARGO_MANIFEST_DIR")).join("../models/assets/caloclouds2");
+    for f in [
+        "pointwise.safetensors",
+        "showerflow.safetensors",
+        "calibration.json",
+    ] {
+        std::fs::copy(assets.join(f), model.join(f)).unwrap();
+    }
+    std::fs::write(
+        model.join("training.json"),
+        r#"{"files":[{"file":"ild_photons_train.h5","first":0,"end":10}]}"#,
+    )
+    .unwrap();
+    let gen2 = d.join("gen2.h5");
+    generate(Some(&model), &gen2);
+    let o = evaluate(
+        &["--reference-showers", "20..40"],
+        &train,
+        &gen2,
+        &d.join("o2"),
+    );
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(
+        o.status.success() && !err.contains("used to train"),
+        "{err}"
+    );
+    let o = evaluate(
+        &["--reference-showers", "5..25"],
+        &train,
+        &gen2,
+        &d.join("o3"),
+    );
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(err.contains("the reference showers 5..10 of"), "{err}");
+}

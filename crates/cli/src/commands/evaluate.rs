@@ -10,6 +10,7 @@ use std::time::Instant;
 
 use anyhow::{bail, Context, Result};
 use calogen_data::atomic::{self, AtomicDir};
+use calogen_data::formats::h5util::read_file_text_attr;
 use calogen_data::VoxelShowers;
 use calogen_data::{CellShowers, ShowerBatch, ShowerFileOptions};
 use calogen_eval::protocols::calochallenge::FpdKpdSizes;
@@ -17,6 +18,7 @@ use calogen_eval::protocols::{checks, Evaluation, Input, Loaded, Options, Run, V
 use calogen_geometry::{
     project_points_to_voxels, CellProjector, Geometry, OutsideReport, PlanarGeometry, Voxelisation,
 };
+use calogen_models::family::{training, TrainingShowers};
 use clap::builder::{PossibleValue, PossibleValuesParser};
 
 use crate::progress;
@@ -328,6 +330,7 @@ pub fn run(args: Args) -> Result<()> {
     let warnings: Vec<String> = [
         checks::layer_counts(ref_layers, gen_layers),
         checks::spectra(reference.incident_energy(), generated.incident_energy()),
+        training_overlap(&args.generated, &args.reference, ref_range, reference.len())?,
     ]
     .into_iter()
     .flatten()
@@ -395,6 +398,40 @@ fn write(
     out.commit()?;
     print!("{md}");
     Ok(())
+}
+
+/// A warning when the generated file records (attribute `calogen_training_showers`, written by
+/// `generate`) that its model was trained on some of the reference showers.
+fn training_overlap(
+    generated: &Path,
+    reference: &Path,
+    ref_range: Option<&str>,
+    n_reference: usize,
+) -> Result<Option<String>> {
+    let Some(text) = read_file_text_attr(generated, training::ATTR)? else {
+        return Ok(None);
+    };
+    let source = format!("{}: attribute {}", generated.display(), training::ATTR);
+    let trained = TrainingShowers::from_json(&text, &source)?;
+    // The range was checked when the showers were read: its start, and as many as were read.
+    let first = ref_range
+        .and_then(|r| r.split_once(".."))
+        .and_then(|(a, _)| a.parse::<usize>().ok())
+        .unwrap_or(0);
+    Ok(trained
+        .overlap(reference, first..first + n_reference)
+        .map(|(file, r)| {
+            format!(
+                "the reference showers {}..{} of {file} were used to train the model that made {} \
+                 (the generated file's {} attribute): scored on its own training showers, a model \
+                 looks better than it is; evaluate against held-back showers \
+                 (--reference-showers)",
+                r.start,
+                r.end,
+                generated.display(),
+                training::ATTR
+            )
+        }))
 }
 
 fn describe(p: &Path, range: Option<&str>) -> String {

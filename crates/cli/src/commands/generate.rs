@@ -12,7 +12,7 @@ use calogen_data::formats::h5util::{write_file_attrs, FileAttr};
 use calogen_data::formats::CellsWriter;
 use calogen_data::{CellShowers, PointClouds, ShowerBatch};
 use calogen_geometry::{CellProjector, Geometry, OutsideReport, PlanarGeometry};
-use calogen_models::family::append_clouds;
+use calogen_models::family::{append_clouds, training, TrainingShowers};
 use calogen_models::{Incident, LoadOptions, ModelFamily, Registry};
 
 use super::conditions::{
@@ -273,6 +273,17 @@ pub fn run(args: Args, registry: &Registry) -> Result<()> {
     let mut attrs = asked.attributes(&family.trained_range(), extrapolated);
     attrs.push((ATTR_MODEL, FileAttr::Text(family.describe())));
     attrs.push((ATTR_SEED, FileAttr::U64s(vec![args.seed])));
+    // Which Geant4 showers trained the model, so that `evaluate` can warn when they are the
+    // reference: a model folder's training.json, else what a built-in model knows.
+    let folder = args.model.as_deref().map(Path::new).filter(|p| p.is_dir());
+    let training = match folder {
+        Some(d) => TrainingShowers::read_dir(d)?,
+        None => None,
+    }
+    .or_else(|| family.training_showers());
+    if let Some(t) = &training {
+        attrs.push((training::ATTR, FileAttr::Text(t.to_json())));
+    }
     if incidents.is_empty() {
         bail!("no incident particles to simulate");
     }

@@ -5,8 +5,10 @@ use std::path::{Path, PathBuf};
 
 use anyhow::{bail, Context, Result};
 use calogen_models::caloclouds2::pipeline::{FLOW_FILE, NET_FILE};
+use calogen_models::family::TrainingShowers;
 use calogen_train::caloclouds2::distil::DistilConfig;
 use calogen_train::caloclouds2::Cc2Config;
+use calogen_train::data::showers::N_EVAL;
 use calogen_train::engine::TrainerConfig;
 use calogen_train::showerflow::FlowConfig;
 
@@ -139,6 +141,10 @@ pub fn run(args: Args) -> Result<()> {
         }
         p => bail!("unknown part `{p}`: expected showerflow, pointwise or distil"),
     };
+    // What trained the model, for `evaluate`'s warning when the reference is among it: every part
+    // trains on the file's showers but the held-out tail.
+    let n = calogen_data::open(&args.data, &Default::default())?.len();
+    TrainingShowers::of(&args.data, 0..n.saturating_sub(N_EVAL)).write_dir(&args.out)?;
     for (step, loss) in &history.points {
         println!("step {step:>7}  training loss {loss:.5}");
     }

@@ -305,6 +305,18 @@ pub fn write_str_attr(loc: &hdf5::Location, dest: &Path, name: &str, value: &str
         .map_err(|e| DataError::h5(dest, name, e))
 }
 
+/// A text attribute of the root group of the HDF5 file `path`; `None` when it has none (or it
+/// is not text).
+pub fn read_file_text_attr(path: &Path, name: &str) -> Result<Option<String>> {
+    let f = hdf5::File::open(path).map_err(|e| DataError::h5(path, "", e))?;
+    let Ok(a) = f.attr(name) else {
+        return Ok(None);
+    };
+    Ok(a.read_scalar::<hdf5::types::VarLenUnicode>()
+        .ok()
+        .map(|v| v.as_str().to_string()))
+}
+
 /// A file-level attribute that records how a file was made (provenance such as
 /// `calogen_extrapolated`), added after its data.
 #[derive(Debug, Clone, PartialEq)]

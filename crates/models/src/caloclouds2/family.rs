@@ -19,7 +19,7 @@ use crate::error::{Error, Result};
 use crate::family::timing::strings;
 use crate::family::{
     append_clouds, usual_entry_only, Calibration, CellCounter, EndToEnd, FamilyEntry, Incident,
-    LoadOptions, ModelFamily, ParameterCounts, Stage, TimingOptions, TrainedRange,
+    LoadOptions, ModelFamily, ParameterCounts, Stage, TimingOptions, TrainedRange, TrainingShowers,
 };
 use crate::nn::shower_rng;
 use crate::postprocess::OccupancyCalibration;
@@ -37,6 +37,10 @@ pub const TARGET_MS: f64 = 8.0;
 pub const GEANT4_MS: f64 = 190.0;
 /// Paper 000 (CaloClouds II, consistency model, 1 CPU thread of its machine).
 pub const PAPER_MS: f64 = 84.0;
+
+/// The Geant4 showers the embedded model was trained on (the last 500 of 3 500 held back; the
+/// assets' README).
+const EMBEDDED_TRAINING: &str = include_str!("../../assets/caloclouds2/training.json");
 
 pub fn entry() -> FamilyEntry {
     FamilyEntry {
@@ -122,6 +126,14 @@ impl ModelFamily for Cc2Family {
                  model was distilled from."
             ),
         }
+    }
+
+    fn training_showers(&self) -> Option<TrainingShowers> {
+        // The embedded model's; a model folder's own training.json is read by the front end.
+        (self.source == "embedded").then(|| {
+            TrainingShowers::from_json(EMBEDDED_TRAINING, "assets/caloclouds2/training.json")
+                .expect("the committed list parses (tested)")
+        })
     }
 
     fn stages(&self) -> String {
@@ -335,4 +347,19 @@ fn end_to_end(model: &Cc2Model, opts: &TimingOptions) -> Result<EndToEnd> {
         target_met: ms.median <= TARGET_MS,
         references: references.into_iter().collect(),
     })
+}
+
+#[cfg(test)]
+mod training_tests {
+    use super::*;
+
+    #[test]
+    fn embedded_model_names_its_training_showers() {
+        let f = Cc2Family::embedded().unwrap();
+        let t = f.training_showers().expect("the embedded model's list");
+        assert_eq!(
+            t.overlap(Path::new("x/ild_photons_train.h5"), 2900..3500),
+            Some(("ild_photons_train.h5".into(), 2900..3000))
+        );
+    }
 }

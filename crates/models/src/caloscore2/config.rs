@@ -311,7 +311,11 @@ fn attention(out: &mut Vec<(String, Vec<usize>)>, name: &str, c: usize) {
 /// Every trainable tensor of both networks, in a fixed order, with its shape: the contract the
 /// exporter and the loader both test against. `n_layers` is the geometry's layer count; `grid`
 /// the voxel network's grid ([`Grid::of`]).
-pub fn parameter_shapes(cfg: &Cs2Config, n_layers: usize, grid: &Grid) -> Vec<(String, Vec<usize>)> {
+pub fn parameter_shapes(
+    cfg: &Cs2Config,
+    n_layers: usize,
+    grid: &Grid,
+) -> Vec<(String, Vec<usize>)> {
     let mut out = Vec::new();
     let t = cfg.time_embedding;
     // Layer-energy network.
@@ -321,7 +325,12 @@ pub fn parameter_shapes(cfg: &Cs2Config, n_layers: usize, grid: &Grid) -> Vec<(S
     linear(&mut out, "layer.in", n_layers, l.hidden);
     for k in 0..l.blocks {
         linear(&mut out, &format!("layer.block.{k}.a"), l.hidden, l.hidden);
-        linear(&mut out, &format!("layer.block.{k}.emb"), l.embedding, l.hidden);
+        linear(
+            &mut out,
+            &format!("layer.block.{k}.emb"),
+            l.embedding,
+            l.hidden,
+        );
         linear(&mut out, &format!("layer.block.{k}.b"), l.hidden, l.hidden);
     }
     linear(&mut out, "layer.out", l.hidden, n_layers);
@@ -345,7 +354,14 @@ pub fn parameter_shapes(cfg: &Cs2Config, n_layers: usize, grid: &Grid) -> Vec<(S
     unit(&mut out, "voxel.mid.b", rank, last, last, e);
     for i in (0..c.len()).rev() {
         let below = if i + 1 == c.len() { last } else { c[i + 1] };
-        unit(&mut out, &format!("voxel.up.{i}"), rank, below + c[i], c[i], e);
+        unit(
+            &mut out,
+            &format!("voxel.up.{i}"),
+            rank,
+            below + c[i],
+            c[i],
+            e,
+        );
         if all_low && i >= 1 {
             attention(&mut out, &format!("voxel.up.{i}.attn"), c[i]);
         }
@@ -446,8 +462,10 @@ mod tests {
         let mut c = Cs2Config::default();
         c.voxel_net.channels = vec![8, 1 << 20];
         assert!(c.check("x").is_err());
-        let mut c = Cs2Config::default();
-        c.voxel_steps = 1 << 40;
+        let c = Cs2Config {
+            voxel_steps: 1 << 40,
+            ..Cs2Config::default()
+        };
         assert!(c.check("x").is_err());
         let mut c = Cs2Config::default();
         c.voxel_net.heads = 3;

@@ -10,6 +10,7 @@
 
 mod registry;
 pub mod timing;
+pub mod training;
 
 use std::path::{Path, PathBuf};
 
@@ -20,6 +21,7 @@ use crate::error::{Error, Result};
 
 pub use registry::{FamilyEntry, LoadFn, Registry, Resolved, FAMILY_FILE};
 pub use timing::{EndToEnd, Stage, TimingOptions};
+pub use training::TrainingShowers;
 
 /// The incident particle of one shower: energy in MeV, unit direction (transverse x, transverse y,
 /// along the depth axis), and optionally where it enters the detector (mm, local frame; `None`:
@@ -159,6 +161,12 @@ pub trait ModelFamily: Sync {
     fn trained_range(&self) -> TrainedRange;
 
     fn parameters(&self) -> ParameterCounts;
+
+    /// The Geant4 showers the loaded model was trained on, where known (a built-in model's;
+    /// a model folder's `training.json` is read by the front end for every family).
+    fn training_showers(&self) -> Option<TrainingShowers> {
+        None
+    }
 
     /// The stages `generate` runs, in words (what a timing includes).
     fn stages(&self) -> String;

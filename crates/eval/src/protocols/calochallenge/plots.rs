@@ -10,7 +10,7 @@ use calogen_geometry::Voxelisation;
 use crate::metrics::histogram::challenge::{self, Dataset};
 use crate::observables::calochallenge::kept;
 use crate::observables::HighLevelFeatures;
-use crate::report::figure::{BinnedPair, Figure, MatrixDiff};
+use crate::report::figure::{per_incident_gev, BinnedPair, Figure, MatrixDiff, PER_GEV_LABEL};
 
 /// What the CaloChallenge plots are made of.
 pub struct ChallengeInputs<'a> {
@@ -145,10 +145,10 @@ pub fn figures(x: &ChallengeInputs) -> Vec<Figure> {
                 "layer_profile",
                 "Mean energy per layer",
                 "layer",
-                "mean energy per shower [MeV]",
+                PER_GEV_LABEL,
                 (0..=nl).map(|l| l as f64 - 0.5).collect(),
-                &fr.e_layer,
-                &fg.e_layer,
+                &per_incident_gev(&fr.e_layer, nl, &fr.e_inc),
+                &per_incident_gev(&fg.e_layer, nl, &fg.e_inc),
             )
             .log_y()
             .into(),
@@ -156,15 +156,16 @@ pub fn figures(x: &ChallengeInputs) -> Vec<Figure> {
     }
     let (edges, rr) = radial_energy(x.reference_voxels, x.geometry, x.threshold_mev);
     let (_, rg) = radial_energy(x.generated_voxels, x.geometry, x.threshold_mev);
+    let nr = edges.len() - 1;
     out.push(
         BinnedPair::profile(
             "radial_profile",
             "Radial profile",
             "r [mm]",
-            "mean energy per shower [MeV]",
+            PER_GEV_LABEL,
             edges,
-            &rr,
-            &rg,
+            &per_incident_gev(&rr, nr, &fr.e_inc),
+            &per_incident_gev(&rg, nr, &fg.e_inc),
         )
         .log_y()
         .into(),

@@ -19,7 +19,7 @@ use super::result::{
     AngleComparison, AngleResult, AngleStats, CaloHadronicConfig, CaloHadronicResult, EnergyWindow,
     ObservableScore, PearsonResult, ResolutionPoint,
 };
-use super::sample::{analyse, shower_columns, HitColumns};
+use super::sample::{analyse, shower_columns, HitColumns, Sample};
 use crate::error::{invalid, Result};
 use crate::linalg::RowMatrix;
 use crate::metrics::correlation::pearson_matrix;
@@ -174,6 +174,68 @@ fn compare_angles(r: &[f64], g: &[f64], bins: usize) -> Result<AngleComparison> 
     })
 }
 
+/// Normalised W1 and quantile KL of every per-shower observable and of the hit-level ones (cell
+/// energies unweighted, layer and radius energy-weighted), batch by batch: `r.1[b]` are the
+/// indices into sample `r.0` of batch `b`, likewise `g`. The scale of each W1 is the spread of
+/// `r`'s whole sample.
+fn score_observables(
+    r: (&Sample, &[Vec<usize>]),
+    g: (&Sample, &[Vec<usize>]),
+    with_hcal: bool,
+    config: &CaloHadronicConfig,
+) -> Result<BTreeMap<String, ObservableScore>> {
+    let ((rs, rb), (gs, gb)) = (r, g);
+    let mut scores = BTreeMap::new();
+    let (rc, gc) = (
+        shower_columns(&rs.shapes, with_hcal),
+        shower_columns(&gs.shapes, with_hcal),
+    );
+    let pick = |v: &Vec<f64>, idx: &[usize]| idx.iter().map(|&i| v[i]).collect::<Vec<_>>();
+    for ((name, r), (_, g)) in rc.iter().zip(&gc) {
+        let batches: Vec<Batch> = rb
+            .iter()
+            .zip(gb)
+            .map(|(ri, gi)| (pick(r, ri), None, pick(g, gi), None))
+            .collect();
+        scores.insert(
+            name.to_string(),
+            batched_scores(&batches, std(r, 0), config.n_quantiles)?,
+        );
+    }
+    let hit_batches: Vec<(HitColumns, HitColumns)> = rb
+        .iter()
+        .zip(gb)
+        .map(|(ri, gi)| (rs.hits.gather(ri), gs.hits.gather(gi)))
+        .collect();
+    let rh = &rs.hits;
+    let e_cell: Vec<_> = hit_batches
+        .iter()
+        .map(|(r, g)| (r[0].clone(), None, g[0].clone(), None))
+        .collect();
+    scores.insert(
+        "e_cell".into(),
+        batched_scores(&e_cell, std(&rh.energy, 0), config.n_quantiles)?,
+    );
+    for (name, k, all) in [("e_long", 1usize, &rh.layer), ("e_radial", 2, &rh.radius)] {
+        let b: Vec<_> = hit_batches
+            .iter()
+            .map(|(r, g)| {
+                (
+                    r[k].clone(),
+                    Some(r[0].clone()),
+                    g[k].clone(),
+                    Some(g[0].clone()),
+                )
+            })
+            .collect();
+        scores.insert(
+            name.into(),
+            batched_scores(&b, weighted_std(all, &rh.energy), config.n_quantiles)?,
+        );
+    }
+    Ok(scores)
+}
+
 /// Evaluate `generated` against `reference`, both cell showers of `geometry`.
 pub fn evaluate_calohadronic(
     reference: &CellShowers,
@@ -205,66 +267,33 @@ pub fn evaluate_calohadronic(
     let mut rng = SeededSampler::new(config.seed);
     let ro = rng.permutation(reference.len());
     let go = rng.permutation(generated.len());
-    let batch_idx = |o: &[usize], b: usize| o[b * batch..(b + 1) * batch].to_vec();
 
-    // Per-shower observables.
-    let mut scores = BTreeMap::new();
-    let (rc, gc) = (
-        shower_columns(&rs.shapes, with_hcal),
-        shower_columns(&gs.shapes, with_hcal),
-    );
-    for ((name, r), (_, g)) in rc.iter().zip(&gc) {
-        let batches: Vec<_> = (0..nb)
-            .map(|b| {
-                let pick = |v: &Vec<f64>, idx: Vec<usize>| idx.iter().map(|&i| v[i]).collect();
-                (
-                    pick(r, batch_idx(&ro, b)),
-                    None,
-                    pick(g, batch_idx(&go, b)),
-                    None,
-                )
-            })
-            .collect();
-        scores.insert(
-            name.to_string(),
-            batched_scores(&batches, std(r, 0), config.n_quantiles)?,
-        );
-    }
-    // Hit-level observables: cell energies (unweighted), layer and radius (energy-weighted).
-    let hit_batches: Vec<(HitColumns, HitColumns)> = (0..nb)
-        .map(|b| {
-            (
-                rs.hits.gather(&batch_idx(&ro, b)),
-                gs.hits.gather(&batch_idx(&go, b)),
-            )
-        })
-        .collect();
-    let rh = &rs.hits;
-    let e_cell: Vec<_> = hit_batches
-        .iter()
-        .map(|(r, g)| (r[0].clone(), None, g[0].clone(), None))
-        .collect();
-    scores.insert(
-        "e_cell".into(),
-        batched_scores(&e_cell, std(&rh.energy, 0), config.n_quantiles)?,
-    );
-    for (name, k, all) in [("e_long", 1usize, &rh.layer), ("e_radial", 2, &rh.radius)] {
-        let b: Vec<_> = hit_batches
-            .iter()
-            .map(|(r, g)| {
-                (
-                    r[k].clone(),
-                    Some(r[0].clone()),
-                    g[k].clone(),
-                    Some(g[0].clone()),
-                )
-            })
-            .collect();
-        scores.insert(
-            name.into(),
-            batched_scores(&b, weighted_std(all, &rh.energy), config.n_quantiles)?,
-        );
-    }
+    // Per-shower and hit-level observables, the model against the reference; the same scores of
+    // one half of the reference against the other are the Geant4-vs-Geant4 column.
+    let batches = |o: &[usize], size: usize| -> Vec<Vec<usize>> {
+        (0..nb)
+            .map(|b| o[b * size..(b + 1) * size].to_vec())
+            .collect()
+    };
+    let scores = score_observables(
+        (&rs, &batches(&ro, batch)),
+        (&gs, &batches(&go, batch)),
+        with_hcal,
+        config,
+    )?;
+    let half = reference.len() / 2;
+    let baseline_batch = batch.min(half / nb);
+    let baseline = if baseline_batch >= 2 {
+        let (a, b) = ro.split_at(half);
+        Some(score_observables(
+            (&rs, &batches(a, baseline_batch)),
+            (&rs, &batches(b, baseline_batch)),
+            with_hcal,
+            config,
+        )?)
+    } else {
+        None
+    };
 
     // Correlations (figure 10 of paper 004).
     let mut names = vec!["cog_x", "cog_y", "cog_z", "e_inc", "start_layer", "e_vis"];
@@ -434,6 +463,8 @@ pub fn evaluate_calohadronic(
         batch_size: batch,
         n_quantiles: config.n_quantiles,
         scores,
+        baseline_batch_size: baseline.as_ref().map(|_| baseline_batch),
+        baseline,
         pearson: PearsonResult {
             observables: names.iter().map(|s| s.to_string()).collect(),
             reference: pr,

@@ -9,7 +9,10 @@ use super::sample::{shower_columns, Sample};
 use crate::error::Result;
 use crate::metrics::histogram::auto_edges;
 use crate::observables::shape::ShowerShapes;
-use crate::report::figure::{bins_for, log_plot_edges, plot_edges, BinnedPair, Figure, MatrixDiff};
+use crate::report::figure::{
+    bins_for, log_plot_edges, per_incident_gev, plot_edges, BinnedPair, Figure, MatrixDiff,
+    PER_GEV_LABEL,
+};
 
 /// What the CaloHadronic plots are made of (paper 004 Figs. 5–10, paper 001 Fig. 8).
 pub struct HadronicInputs<'a> {
@@ -81,25 +84,26 @@ pub fn figures(x: &HadronicInputs) -> Vec<Figure> {
                 "longitudinal_profile",
                 "Longitudinal profile",
                 "layer",
-                "mean energy per shower [MeV]",
+                PER_GEV_LABEL,
                 (0..=nl).map(|l| l as f64 - 0.5).collect(),
-                x.layer_energy[0],
-                x.layer_energy[1],
+                &per_incident_gev(x.layer_energy[0], nl, &x.reference.e_inc),
+                &per_incident_gev(x.layer_energy[1], nl, &x.generated.e_inc),
             )
             .log_y()
             .caption(caption("e_long")),
         ));
     }
     if x.radial_edges.len() > 1 {
+        let nr = x.radial_edges.len() - 1;
         out.push(Figure::Binned(
             BinnedPair::profile(
                 "radial_profile",
                 "Radial profile",
                 "distance from the shower axis [mm]",
-                "mean energy per shower [MeV]",
+                PER_GEV_LABEL,
                 x.radial_edges.to_vec(),
-                x.radial_energy[0],
-                x.radial_energy[1],
+                &per_incident_gev(x.radial_energy[0], nr, &x.reference.e_inc),
+                &per_incident_gev(x.radial_energy[1], nr, &x.generated.e_inc),
             )
             .log_y()
             .caption(caption("e_radial")),

@@ -144,6 +144,11 @@ pub struct CaloHadronicResult {
     pub n_quantiles: usize,
     /// Normalised W1 and quantile KL per observable (table 4 of paper 004).
     pub scores: BTreeMap<String, ObservableScore>,
+    /// The same scores of one random half of the reference against the other (the Geant4-vs-
+    /// Geant4 floor, batches of `baseline_batch_size`); `None` with fewer than 4 showers per
+    /// batch of the reference.
+    pub baseline: Option<BTreeMap<String, ObservableScore>>,
+    pub baseline_batch_size: Option<usize>,
     pub pearson: PearsonResult,
     pub resolution: Vec<EnergyWindow>,
     /// Jensen–Shannon distances of the paper-001 histograms.
