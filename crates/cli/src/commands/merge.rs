@@ -375,7 +375,7 @@ fn join(out: &hdf5::File, shards: &[ShardFile], name: &str) -> Result<()> {
     let ds = out.dataset(name)?;
     let shape = ds.shape();
     let layout = match out.attr("layout") {
-        Ok(a) => PointLayout::preset(&a.read_scalar::<VarLenUnicode>()?.to_string()),
+        Ok(a) => PointLayout::preset(a.read_scalar::<VarLenUnicode>()?.as_str()),
         Err(_) => None,
     };
     let j = join_of(name, &shape, layout.as_ref());
