@@ -423,3 +423,56 @@ fn calohadronic_has_a_geant4_against_geant4_column() {
     );
     assert!(md.contains("Geant4 vs Geant4"), "{md}");
 }
+
+#[test]
+fn calochallenge_draws_the_average_shower_of_each_layer() {
+    // evaluate.py's average shower images: one polar panel per layer and sample, on one colour
+    // scale. Each layer's mean voxel energies sum to the sample's mean energy in that layer.
+    use calogen_eval::report::figure::Figure;
+    let a = voxels(ELECTRONS, 0..20);
+    let b = voxels(ELECTRONS, 20..40);
+    let r = calochallenge(&a, &b);
+    let image = |name: &str| {
+        r.figures
+            .iter()
+            .find_map(|f| match f {
+                Figure::Polar(p) if p.name == name => Some(p.clone()),
+                _ => None,
+            })
+            .unwrap_or_else(|| panic!("no figure {name}"))
+    };
+    let (g4, gen) = (
+        image("average_shower_geant4"),
+        image("average_shower_generated"),
+    );
+    assert_eq!(g4.layers.len(), 45);
+    assert_eq!(g4.range_mev, gen.range_mev);
+    assert!(g4
+        .layers
+        .iter()
+        .all(|l| l.n_alpha == 16 && l.mean_mev.len() == 144));
+    // The challenge keeps voxels at or above its threshold (15.15 keV).
+    let thr = voxelisation("calochallenge-ds2").threshold_mev;
+    let mean_layer_energy = |l: usize| -> f64 {
+        (0..a.len())
+            .map(|i| {
+                let s = &a.shower(i)[l * 144..(l + 1) * 144];
+                s.iter()
+                    .map(|&e| e as f64)
+                    .filter(|&e| e >= thr)
+                    .sum::<f64>()
+            })
+            .sum::<f64>()
+            / a.len() as f64
+    };
+    for l in [0, 10, 20] {
+        let sum: f64 = g4.layers[l].mean_mev.iter().sum();
+        let want = mean_layer_energy(l);
+        assert!(
+            (sum - want).abs() <= 1e-9 * want.max(1.0),
+            "layer {l}: {sum} vs {want}"
+        );
+    }
+    let png = calogen_eval::report::render_png(&Figure::Polar(g4)).unwrap();
+    assert!(png.len() > 10_000, "{} bytes", png.len());
+}

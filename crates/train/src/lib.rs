@@ -9,6 +9,7 @@
 //! Backend: burn's Flex CPU backend, single thread (see `examples/engine_choice.rs`).
 
 pub mod caloclouds2;
+pub mod caloscore2;
 pub mod data;
 pub mod engine;
 pub mod nn;

@@ -4,6 +4,8 @@
 
 use crate::metrics::histogram::histogram;
 
+pub use super::polar::{PolarImages, PolarLayer};
+
 /// Values per bin and their statistical (1σ) uncertainties; a bin without entries holds 0 ± 0.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Binned {
@@ -51,6 +53,7 @@ pub struct MatrixDiff {
 pub enum Figure {
     Binned(BinnedPair),
     Matrix(MatrixDiff),
+    Polar(PolarImages),
 }
 
 impl Figure {
@@ -58,6 +61,7 @@ impl Figure {
         match self {
             Figure::Binned(b) => &b.name,
             Figure::Matrix(m) => &m.name,
+            Figure::Polar(p) => &p.name,
         }
     }
 
@@ -65,6 +69,7 @@ impl Figure {
         match self {
             Figure::Binned(b) => &b.title,
             Figure::Matrix(m) => &m.title,
+            Figure::Polar(p) => &p.title,
         }
     }
 
@@ -72,6 +77,7 @@ impl Figure {
         match self {
             Figure::Binned(b) => &b.caption,
             Figure::Matrix(m) => &m.caption,
+            Figure::Polar(p) => &p.caption,
         }
     }
 }

@@ -14,10 +14,11 @@ mod plot_binned;
 mod plot_matrix;
 mod plot_style;
 pub mod plots;
+mod polar;
 
 use std::path::{Path, PathBuf};
 
-pub use figure::{Binned, BinnedPair, Figure, MatrixDiff};
+pub use figure::{Binned, BinnedPair, Figure, MatrixDiff, PolarImages, PolarLayer};
 pub use html::Section;
 pub use plots::{render_png, PlotError};
 

@@ -21,6 +21,7 @@ use super::plot_style::{err, FONT, MATRIX_HEIGHT, MATRIX_WIDTH};
 #[cfg(test)]
 use super::plot_style::{short, tick, G4_FILL, GEN};
 pub use super::plot_style::{PlotError, HEIGHT, WIDTH};
+use super::polar::{draw_polar, polar_size};
 
 static DEJAVU_SANS: &[u8] = include_bytes!("../../assets/fonts/DejaVuSans.ttf");
 
@@ -38,6 +39,7 @@ pub fn size_of(figure: &Figure) -> (u32, u32) {
     match figure {
         Figure::Binned(_) => (WIDTH, HEIGHT),
         Figure::Matrix(_) => (MATRIX_WIDTH, MATRIX_HEIGHT),
+        Figure::Polar(p) => polar_size(p),
     }
 }
 
@@ -51,6 +53,7 @@ pub fn render_rgb(figure: &Figure) -> Result<(Vec<u8>, u32, u32), PlotError> {
         match figure {
             Figure::Binned(b) => draw_binned(&root, b)?,
             Figure::Matrix(m) => draw_matrix(&root, m)?,
+            Figure::Polar(p) => draw_polar(&root, p)?,
         }
         root.present().map_err(err(figure.name()))?;
     }

@@ -88,6 +88,9 @@ impl EnergyCondition {
     }
 }
 
+/// The smallest standard deviation [`FeatureScaler::fit`] takes as a spread (below: constant).
+pub const MIN_STD: f64 = 1e-6;
+
 /// Per-feature standardisation to mean 0 and unit variance over the training set.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct FeatureScaler {
@@ -117,9 +120,12 @@ impl FeatureScaler {
                 *s += (v - m) * (v - m) / n;
             }
         }
+        // A feature constant over the training set (a voxel never hit: logit(0) in every shower)
+        // gets a std of float rounding, ~1e-15, not 0; treated as spread it would turn a later
+        // hit there into ~1e13. Features are logits within ±14: a std under MIN_STD is constant.
         let std = var
             .into_iter()
-            .map(|v| if v > 0.0 { v.sqrt() } else { 1.0 })
+            .map(|v| if v.sqrt() > MIN_STD { v.sqrt() } else { 1.0 })
             .collect();
         Ok(Self { mean, std })
     }
@@ -165,6 +171,19 @@ pub fn decode_voxels(u: &[f64], layer_of: &[usize], layer_energy: &[f64], out: &
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_feature_constant_up_to_rounding_gets_unit_std() {
+        // logit(0) in every row: the computed variance is float rounding, not 0.
+        let u = logit(0.0);
+        let rows: Vec<f64> = (0..8500).flat_map(|i| [u, i as f64]).collect();
+        let s = FeatureScaler::fit(&rows, 2).unwrap();
+        assert_eq!(s.std[0], 1.0);
+        assert!(s.std[1] > 1000.0);
+        let mut hit = [logit(0.5), 0.0];
+        s.forward(&mut hit);
+        assert!(hit[0].abs() < 20.0, "{}", hit[0]);
+    }
 
     #[test]
     fn logit_round_trip_and_end_points() {

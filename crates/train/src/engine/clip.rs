@@ -37,6 +37,7 @@ pub fn clip_grad_norm<M: Module>(module: &M, grads: &mut GradientsParams, max_no
             2 => sq_norm::<2>(grads, id),
             3 => sq_norm::<3>(grads, id),
             4 => sq_norm::<4>(grads, id),
+            5 => sq_norm::<5>(grads, id),
             r => panic!("clip_grad_norm: rank {r} parameters are not supported"),
         };
     }
@@ -48,7 +49,8 @@ pub fn clip_grad_norm<M: Module>(module: &M, grads: &mut GradientsParams, max_no
                 1 => scale::<1>(grads, id, s),
                 2 => scale::<2>(grads, id, s),
                 3 => scale::<3>(grads, id, s),
-                _ => scale::<4>(grads, id, s),
+                4 => scale::<4>(grads, id, s),
+                _ => scale::<5>(grads, id, s),
             }
         }
     }

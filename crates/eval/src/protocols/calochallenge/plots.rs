@@ -10,7 +10,9 @@ use calogen_geometry::Voxelisation;
 use crate::metrics::histogram::challenge::{self, Dataset};
 use crate::observables::calochallenge::kept;
 use crate::observables::HighLevelFeatures;
-use crate::report::figure::{per_incident_gev, BinnedPair, Figure, MatrixDiff, PER_GEV_LABEL};
+use crate::report::figure::{
+    per_incident_gev, BinnedPair, Figure, MatrixDiff, PolarImages, PolarLayer, PER_GEV_LABEL,
+};
 
 /// What the CaloChallenge plots are made of.
 pub struct ChallengeInputs<'a> {
@@ -68,6 +70,64 @@ fn sp_caption(sp: &BTreeMap<String, f64>, key: &str) -> String {
         Some(v) if v.is_finite() => format!("separation power {v:.4}"),
         _ => String::new(),
     }
+}
+
+/// Mean energy of every voxel (voxels below the threshold count as 0), CaloChallenge order.
+fn mean_voxels(v: &VoxelShowers, thr: f64) -> Vec<f64> {
+    let mut m = vec![0.0; v.n_voxels];
+    for i in 0..v.len() {
+        for (s, &e) in m.iter_mut().zip(v.shower(i)) {
+            if kept(e as f64, thr) {
+                *s += e as f64;
+            }
+        }
+    }
+    let n = v.len().max(1) as f64;
+    m.iter_mut().for_each(|s| *s /= n);
+    m
+}
+
+/// The average shower of each sample, layer by layer, as the challenge's evaluate.py draws it
+/// (polar images, one colour scale for both samples).
+fn average_images(x: &ChallengeInputs) -> Vec<Figure> {
+    let g = x.geometry;
+    let means = [
+        mean_voxels(x.reference_voxels, x.threshold_mev),
+        mean_voxels(x.generated_voxels, x.threshold_mev),
+    ];
+    let positive = means.iter().flatten().copied().filter(|&v| v > 0.0);
+    let hi = positive.clone().fold(0.0f64, f64::max);
+    // Four decades below the brightest voxel: fainter voxels are drawn at the bottom colour.
+    let lo = positive.fold(f64::INFINITY, f64::min).max(hi * 1e-4);
+    if !(hi > 0.0 && lo < hi) || means.iter().any(|m| m.len() != g.n_voxels) {
+        return Vec::new();
+    }
+    [
+        ("geant4", "Geant4", &means[0]),
+        ("generated", "generated", &means[1]),
+    ]
+    .into_iter()
+    .map(|(key, who, m)| {
+        Figure::Polar(PolarImages {
+            name: format!("average_shower_{key}"),
+            title: format!("Average {who} shower per layer"),
+            caption: "Mean voxel energy per layer (x = r cos α, y = r sin α), the same \
+                          colour scale for both samples"
+                .into(),
+            layers: g
+                .layers
+                .iter()
+                .map(|l| PolarLayer {
+                    label: format!("layer {}", l.id),
+                    r_edges: l.r_edges.clone(),
+                    n_alpha: l.n_alpha,
+                    mean_mev: m[l.first_voxel..l.first_voxel + l.n_voxels()].to_vec(),
+                })
+                .collect(),
+            range_mev: (lo.min(hi * 0.999), hi),
+        })
+    })
+    .collect()
 }
 
 /// CaloChallenge plots.
@@ -268,6 +328,8 @@ pub fn figures(x: &ChallengeInputs) -> Vec<Figure> {
             out.push(Figure::Binned(p));
         }
     }
+
+    out.extend(average_images(x));
 
     let n = x.layers.len();
     if n > 0 && x.correlation_reference.len() == n * n && x.correlation_generated.len() == n * n {
