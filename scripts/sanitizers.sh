@@ -17,9 +17,18 @@ for san in "${@:-address thread}"; do
     # -Zbuild-std (when nightly has rust-src) instruments the standard library too: without it
     # ThreadSanitizer may report false races inside std, whose atomics it cannot see.
     std=()
-    rustup component list --toolchain nightly --installed | grep -q rust-src && std=(-Zbuild-std)
+    flags="-Zsanitizer=$s"
+    if rustup component list --toolchain nightly --installed | grep -q rust-src; then
+      std=(-Zbuild-std)
+    elif [ "$s" = thread ]; then
+      # This nightly refuses a thread-sanitized crate over an uninstrumented std (an ABI
+      # mismatch); without rust-src the only way is to allow it, and a race reported inside std
+      # is then suspect.
+      flags="$flags -Cunsafe-allow-abi-mismatch=sanitizer"
+      echo "note: no rust-src for nightly, std not instrumented" >&2
+    fi
     # HDF5 is not instrumented; ASan's leak checker is off for the C library's global caches.
-    RUSTFLAGS="-Zsanitizer=$s" RUSTDOCFLAGS="-Zsanitizer=$s" \
+    RUSTFLAGS="$flags" RUSTDOCFLAGS="$flags" \
       ASAN_OPTIONS="detect_leaks=0" TSAN_OPTIONS="halt_on_error=1" \
       cargo +nightly test "${std[@]}" -p calogen-capi --test abi --target "$target" \
       --target-dir "target/sanitize-$s"
