@@ -47,6 +47,7 @@ enum Command {
     Train(commands::train::Args),
     Calibrate(commands::calibrate::Args),
     Generate(commands::generate::Args),
+    Merge(commands::merge::Args),
 }
 
 /// Parses `args` (the program name first, as in `std::env::args_os`) and runs the command with
@@ -68,6 +69,7 @@ where
         Command::Train(a) => commands::train::run(a),
         Command::Calibrate(a) => commands::calibrate::run(a, registry),
         Command::Generate(a) => commands::generate::run(a, registry),
+        Command::Merge(a) => commands::merge::run(a),
     }
 }
 

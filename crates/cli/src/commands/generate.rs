@@ -19,6 +19,7 @@ use super::conditions::{
     check_trained_range, incidents, parse_angle, parse_energy, read_incidents, read_like,
     read_points, Asked,
 };
+use super::shard::{Shard, ATTR_MODEL, ATTR_SEED};
 use crate::progress;
 
 /// Generate showers with a model family (default: the embedded CaloClouds II model).
@@ -33,7 +34,8 @@ use crate::progress;
     calogen generate --model caloclouds3 --incidents incidents.txt --out cc3.h5   (lines `50GeV 30 45`)\n  \
     calogen generate --model caloclouds3 --like G4.h5 --like-showers 600..1200 --profiles G4.h5 --profiles-showers 0..600 --out cc3.h5\n  \
     calogen generate --model caloclouds3 --like G4.h5 --flow runs/cc3flow/showerflow.safetensors --out cc3.h5\n  \
-    calogen generate --model caloclouds3 --net runs/cc3/consistency_ema.safetensors --like G4.h5 --flow runs/cc3flow/showerflow.safetensors --out own.h5\n\
+    calogen generate --model caloclouds3 --net runs/cc3/consistency_ema.safetensors --like G4.h5 --flow runs/cc3flow/showerflow.safetensors --out own.h5\n  \
+    calogen generate --energy 10GeV..90GeV --n 3000 --seed 7 --shard 1/3 --out part1.h5   (then `calogen merge`)\n\
     Energies are MeV unless suffixed (GeV, MeV); angles are degrees; a range draws uniformly (the\n\
     polar angle uniformly in solid angle), one shower at a time. Models: caloclouds2 (default),\n\
     caloclouds3 (official weights; per-layer profiles from --flow, --profiles or, without either,\n\
@@ -103,6 +105,11 @@ pub struct Args {
     /// attribute `calogen_extrapolated = true` beside the trained and the asked ranges.
     #[arg(long)]
     pub allow_extrapolation: bool,
+    /// Make only shard i of n (0 ≤ i < n) of the run: the showers of global indices
+    /// i·N/n .. (i+1)·N/n, identical to those of the single run with the same seed, recorded in
+    /// the file's attributes for `calogen merge`.
+    #[arg(long)]
+    pub shard: Option<String>,
     /// Print the summary as JSON.
     #[arg(long)]
     pub json: bool,
@@ -249,6 +256,7 @@ pub fn run(args: Args, registry: &Registry) -> Result<()> {
             .expect("a member of the set");
         set.path_for(i).to_path_buf()
     };
+    let shard = args.shard.as_deref().map(Shard::parse).transpose()?;
     let (family, geometry) = load_family(&args, registry)?;
     let planar = match &cells {
         Some(_) => Some(planar_geometry(&geometry)?),
@@ -265,6 +273,8 @@ pub fn run(args: Args, registry: &Registry) -> Result<()> {
         extrapolated,
     } = incidents_of(&args, family.as_ref())?;
     let mut attrs = asked.attributes(&family.trained_range(), extrapolated);
+    attrs.push((ATTR_MODEL, FileAttr::Text(family.describe())));
+    attrs.push((ATTR_SEED, FileAttr::U64s(vec![args.seed])));
     // Which Geant4 showers trained the model, so that `evaluate` can warn when they are the
     // reference: a model folder's training.json, else what a built-in model knows.
     let folder = args.model.as_deref().map(Path::new).filter(|p| p.is_dir());
@@ -276,10 +286,21 @@ pub fn run(args: Args, registry: &Registry) -> Result<()> {
     if let Some(t) = &training {
         attrs.push((training::ATTR, FileAttr::Text(t.to_json())));
     }
-    let n = incidents.len();
-    if n == 0 {
+    if incidents.is_empty() {
         bail!("no incident particles to simulate");
     }
+    // A shard makes its slice of the run's incidents (drawn for all N, so the conditions are the
+    // single run's), with their global indices as shower streams.
+    let global = match shard {
+        Some(s) => {
+            let r = s.range(incidents.len())?;
+            attrs.extend(s.attributes(&r, incidents.len()));
+            r
+        }
+        None => 0..incidents.len(),
+    };
+    let incidents = &incidents[global.clone()];
+    let n = incidents.len();
     let threads = args.threads.max(1);
     let pool = rayon::ThreadPoolBuilder::new()
         .num_threads(threads)
@@ -290,7 +311,7 @@ pub fn run(args: Args, registry: &Registry) -> Result<()> {
     let mut pc = PointClouds::new();
     let mut voxels = Vec::new();
     for (c, part) in incidents.chunks(chunk).enumerate() {
-        let first = (c * chunk) as u64;
+        let first = (global.start + c * chunk) as u64;
         let got = if threads > 1 {
             pool.install(|| family.generate(part, args.seed, first, true))?
         } else {
@@ -355,6 +376,7 @@ pub fn run(args: Args, registry: &Registry) -> Result<()> {
         "like": args.like.as_ref().map(|p| p.display().to_string()),
         "geometry": geometry,
         "seed": args.seed,
+        "shard": shard.map(|s| serde_json::json!({"index": s.index, "count": s.count, "range": [global.start, global.end]})),
         "threads": threads,
         "net": args.net.as_ref().map(|p| p.display().to_string()),
         "generate_seconds": gen_s,

@@ -4,9 +4,11 @@ pub mod conditions;
 pub mod evaluate;
 pub mod generate;
 pub mod info;
+pub mod merge;
 pub mod multiclass;
 pub mod project;
 pub mod resnet;
+pub mod shard;
 #[cfg(feature = "train")]
 pub mod train;
 

@@ -323,6 +323,8 @@ pub fn read_file_text_attr(path: &Path, name: &str) -> Result<Option<String>> {
 pub enum FileAttr {
     Bool(bool),
     F64s(Vec<f64>),
+    /// Counts and seeds, exact (an f64 loses integers above 2^53).
+    U64s(Vec<u64>),
     Text(String),
 }
 
@@ -342,6 +344,11 @@ pub fn write_file_attrs(dest: &Path, attrs: &[(&str, FileAttr)]) -> Result<()> {
                 .and_then(|a| a.write_scalar(b)),
             FileAttr::F64s(v) => f
                 .new_attr::<f64>()
+                .shape(v.len())
+                .create(*name)
+                .and_then(|a| a.write_raw(v)),
+            FileAttr::U64s(v) => f
+                .new_attr::<u64>()
                 .shape(v.len())
                 .create(*name)
                 .and_then(|a| a.write_raw(v)),
