@@ -273,7 +273,16 @@ fn showers_depend_on_seed_and_index_only() {
 /// energy less what falls outside the geometry, with ids that decode to their layer and position.
 #[test]
 fn every_family_gives_plausible_cells_and_points() {
-    for name in calogen_models::Registry::builtin().names() {
+    let registry = calogen_models::Registry::builtin();
+    for name in registry.names() {
+        // A family registered without built-in weights (CaloScore v2 until a trained model is
+        // embedded) is reached through a model folder; voxel families: tests/voxels.rs.
+        if let Err(calogen_models::Error::NoBuiltin(why)) =
+            registry.load(Some(name), &Default::default())
+        {
+            eprintln!("{name}: no built-in model, skipped ({why})");
+            continue;
+        }
         let cells = new_gen(name, CalogenHitMode::CalogenHitsCells);
         let points = new_gen(name, CalogenHitMode::CalogenHitsPoints);
         let mut fam = [0 as c_char; 32];
