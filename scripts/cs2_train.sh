@@ -13,7 +13,9 @@
 # env: CS2_CONFIG, CS2_DISTIL_CONFIG, CS2_TO (last level, default 1), CS2_TRAIN_STEPS and
 # CS2_DISTIL_STEPS (override the configs' steps; per level for the distillation), CS2_EVAL_N
 # (held-back showers generated and evaluated, default all 1 000), CS2_THREADS (generation and
-# evaluation threads, default 1; the showers do not depend on it).
+# evaluation threads, default 1; the showers do not depend on it), CS2_LEVELS (the step counts
+# to generate and evaluate, default all: "64 32 16 8 4 2 1"), CS2_EVAL_ARGS (extra `evaluate`
+# options, e.g. "--fpd-kpd-sizes scaled").
 set -euo pipefail
 cd "$(dirname "$0")/.."
 RUN=${1:-runs/cs2}
@@ -27,6 +29,8 @@ TRAIN_STEPS=(); [ -n "${CS2_TRAIN_STEPS:-}" ] && TRAIN_STEPS=(--steps "$CS2_TRAI
 DISTIL_STEPS=(); [ -n "${CS2_DISTIL_STEPS:-}" ] && DISTIL_STEPS=(--steps "$CS2_DISTIL_STEPS")
 EVAL_N=${CS2_EVAL_N:-1000}
 THREADS=${CS2_THREADS:-1}
+LEVELS=" ${CS2_LEVELS:-64 32 16 8 4 2 1} "
+read -r -a EVAL_ARGS <<< "${CS2_EVAL_ARGS:-}"
 cargo build --release -q -p calogen-cli
 B=target/release/calogen
 # One thread: burn's Flex backend and the evaluation (the training is seeded; same bytes on any
@@ -43,7 +47,7 @@ HELD=$RUN/cs2/heldout.h5
 if [ ! -f "$OUT/eval_g4.txt" ]; then
     "$B" evaluate --protocol calochallenge --geometry calochallenge-ds2 --reference "$HELD" \
         --reference-showers "0..$EVAL_N" --generated "$S/par04_electrons_train_2.h5" \
-        --generated-showers "0..$EVAL_N" --out "$OUT/eval_g4" > "$OUT/eval_g4.txt"
+        --generated-showers "0..$EVAL_N" "${EVAL_ARGS[@]}" --out "$OUT/eval_g4" > "$OUT/eval_g4.txt"
 fi
 models=("64:$RUN/cs2")
 for d in "$RUN"/cs2_distil/steps_*; do
@@ -52,6 +56,7 @@ done
 for m in "${models[@]}"; do
     n=${m%%:*}
     dir=${m#*:}
+    [[ "$LEVELS" == *" $n "* ]] || continue
     gen=$OUT/gen_$n.h5
     if [ ! -f "$gen" ]; then
         t "generate $n steps" "$B" generate --model "$dir" --like "$HELD" --like-showers "0..$EVAL_N" \
@@ -59,7 +64,7 @@ for m in "${models[@]}"; do
     fi
     if [ ! -f "$OUT/eval_$n.txt" ]; then
         "$B" evaluate --protocol calochallenge --geometry calochallenge-ds2 --reference "$HELD" \
-            --reference-showers "0..$EVAL_N" --generated "$gen" \
+            --reference-showers "0..$EVAL_N" --generated "$gen" "${EVAL_ARGS[@]}" \
             --out "$OUT/eval_$n" > "$OUT/eval_$n.txt"
     fi
 done
