@@ -28,6 +28,26 @@ fn sorted(mut v: Vec<(String, Vec<usize>)>) -> Vec<(String, Vec<usize>)> {
     v
 }
 
+/// Preprocessing of the ds2 grid: the given layer means, one layer std, one voxel mean and std.
+fn preprocessing(
+    layer_mean: Vec<f64>,
+    layer_std: f64,
+    voxel_mean: f64,
+    voxel_std: f64,
+) -> super::data::Preprocessing {
+    use calogen_models::caloscore2::preprocess::FeatureScaler;
+    super::data::Preprocessing {
+        layer: FeatureScaler {
+            std: vec![layer_std; layer_mean.len()],
+            mean: layer_mean,
+        },
+        voxel: FeatureScaler {
+            mean: vec![voxel_mean; 6480],
+            std: vec![voxel_std; 6480],
+        },
+    }
+}
+
 fn small_cfg() -> Cs2Config {
     let mut c = Cs2Config {
         time_embedding: 8,
@@ -79,16 +99,7 @@ fn model_folder_round_trip() {
     let dev = infer_device();
     let cfg = small_cfg();
     let nets = Cs2Nets::new(&cfg, 45, &grid_ds2(), &mut stream(2, "init"), &dev);
-    let pre = super::data::Preprocessing {
-        layer: calogen_models::caloscore2::preprocess::FeatureScaler {
-            mean: (0..45).map(|i| i as f64).collect(),
-            std: vec![2.0; 45],
-        },
-        voxel: calogen_models::caloscore2::preprocess::FeatureScaler {
-            mean: vec![-3.0; 6480],
-            std: vec![1.5; 6480],
-        },
-    };
+    let pre = preprocessing((0..45).map(|i| i as f64).collect(), 2.0, -3.0, 1.5);
     let dir = tempfile::tempdir().unwrap();
     save_model(
         dir.path(),
@@ -378,16 +389,7 @@ fn burn_forward_equals_the_inference_kernels() {
     let dev = infer_device();
     let cfg = small_cfg();
     let nets = Cs2Nets::new(&cfg, 45, &grid_ds2(), &mut stream(3, "init"), &dev);
-    let pre = super::data::Preprocessing {
-        layer: calogen_models::caloscore2::preprocess::FeatureScaler {
-            mean: vec![0.0; 45],
-            std: vec![1.0; 45],
-        },
-        voxel: calogen_models::caloscore2::preprocess::FeatureScaler {
-            mean: vec![0.0; 6480],
-            std: vec![1.0; 6480],
-        },
-    };
+    let pre = preprocessing(vec![0.0; 45], 1.0, 0.0, 1.0);
     let dir = tempfile::tempdir().unwrap();
     save_model(
         dir.path(),
