@@ -3,7 +3,7 @@
 # short buffers, library-owned hits freed by the library, a caught panic, generators on two
 # threads). Needs the nightly toolchain (`-Zsanitizer` is unstable). Each sanitizer rebuilds every
 # dependency with instrumented code in its own target folder (target/sanitize-*), which is why CI
-# does not run this script: see the README's "C ABI" section for the measured cost.
+# does not run this script: see docs/simulation-host.md for the measured cost.
 #   scripts/sanitizers.sh [address|thread]...   (default: both)
 set -euo pipefail
 cd "$(dirname "$0")/.."
